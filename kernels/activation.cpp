@@ -1,0 +1,1 @@
+// TODO: activation reference and dispatch

@@ -1,0 +1,1 @@
+// TODO: concat reference and dispatch

@@ -1,0 +1,58 @@
+// conv2d: 2-D cross-correlation, NCHW, as torch.nn.Conv2d (groups 1, dilation 1).
+//
+//   y[n,k,p,q] = b[k] + sum_{c,r,s} x[n, c, p*stride + r - pad, q*stride + s - pad] * w[k,c,r,s]
+//   x: [N, C, H, W]   w: [K, C, R, S]   b: [K] (optional)   y: [N, K, P, Q]
+//   P = (H + 2 pad - R) / stride + 1,  Q = (W + 2 pad - S) / stride + 1  (out-of-range x reads 0)
+//
+// Backward, with dy = dL/dy:
+//   dx[n,c,h,w] = sum_{k,r,s : h = p*stride + r - pad, w = q*stride + s - pad} dy[n,k,p,q] * w[k,c,r,s]
+//   dw[k,c,r,s] += sum_{n,p,q} dy[n,k,p,q] * x[n, c, p*stride + r - pad, q*stride + s - pad]
+//   db[k]       += sum_{n,p,q} dy[n,k,p,q]
+// Gradient convention (all ops): activation gradients (dx) are written, parameter gradients (dw,
+// db) are accumulated with +=; the trainer zeroes the flat gradient buffer before each backward.
+#pragma once
+#include <cstdint>
+
+#include "runtime/tensor.h"
+
+namespace p2p {
+
+struct ConvGeom {
+  int n, c, h, w;  // input
+  int k, r, s;     // output channels, kernel height and width
+  int stride, pad;
+  int p() const { return (h + 2 * pad - r) / stride + 1; }
+  int q() const { return (w + 2 * pad - s) / stride + 1; }
+  int64_t x_size() const { return int64_t(n) * c * h * w; }
+  int64_t w_size() const { return int64_t(k) * c * r * s; }
+  int64_t y_size() const { return int64_t(n) * k * p() * q(); }
+  double flops() const { return 2.0 * n * k * p() * q() * c * r * s; }  // one forward
+};
+
+namespace ref {
+template <typename T>
+void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y);
+template <typename T>
+void conv2d_backward_data(const ConvGeom& g, const T* dy, const T* w, T* dx);
+template <typename T>
+void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw);
+// db[k] += sum over n and the n_hw spatial positions of dy[n,k,:]; shared by conv_transpose2d.
+template <typename T>
+void bias_backward(int n, int k, int64_t n_hw, const T* dy, T* db);
+}  // namespace ref
+
+namespace cuda {
+void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y);
+void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx);
+void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw);
+void bias_backward(int n, int k, int64_t n_hw, const float* dy, float* db);
+}  // namespace cuda
+
+// Tensor level: outputs are allocated by the caller and their shapes checked. b / db may be null.
+ConvGeom conv2d_geom(const Tensor& x, const Tensor& w, int stride, int pad);
+void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor* b, int stride, int pad, Tensor& y);
+void conv2d_backward_data(const Tensor& dy, const Tensor& w, int stride, int pad, Tensor& dx);
+void conv2d_backward_weight(const Tensor& x, const Tensor& dy, int stride, int pad, Tensor& dw);
+void bias_backward(const Tensor& dy, Tensor& db);
+
+}  // namespace p2p

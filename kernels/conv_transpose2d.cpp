@@ -1,0 +1,1 @@
+// TODO: conv_transpose2d reference and dispatch

@@ -1,0 +1,1 @@
+// TODO: dropout reference and dispatch

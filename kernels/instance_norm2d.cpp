@@ -1,0 +1,1 @@
+// TODO: instance_norm2d reference and dispatch

@@ -1,0 +1,1 @@
+// TODO: loss reference and dispatch

@@ -1,0 +1,109 @@
+#include "runtime/allocator.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "runtime/check.h"
+#ifdef P2P_WITH_CUDA
+#include "runtime/cuda_util.h"
+#endif
+
+namespace p2p {
+namespace {
+
+// Sizes are rounded up to 512 bytes so that near-identical requests share a free list, and every
+// block is aligned for float4 loads.
+constexpr size_t kRound = 512;
+size_t rounded(size_t bytes) { return (bytes + kRound - 1) / kRound * kRound; }
+
+struct Cache {
+  std::mutex mu;
+  std::map<size_t, std::vector<void*>> free_lists;  // rounded size -> free blocks
+  AllocatorStats stats;
+};
+Cache& cache() {
+  static Cache* c = new Cache;  // never destroyed: tensors may be freed during static destruction
+  return *c;
+}
+
+}  // namespace
+
+void* alloc_bytes(Device dev, size_t bytes) {
+  size_t n = rounded(bytes == 0 ? 1 : bytes);
+  if (dev == Device::CPU) {
+    void* p = std::aligned_alloc(64, n);
+    P2P_CHECK(p, "out of host memory allocating " << bytes << " bytes");
+    return p;
+  }
+#ifdef P2P_WITH_CUDA
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  auto it = c.free_lists.find(n);
+  if (it != c.free_lists.end() && !it->second.empty()) {
+    void* p = it->second.back();
+    it->second.pop_back();
+    c.stats.cache_hits++;
+    c.stats.bytes_cached -= n;
+    c.stats.bytes_in_use += n;
+    return p;
+  }
+  void* p = nullptr;
+  cudaError_t err = cudaMalloc(&p, n);
+  if (err == cudaErrorMemoryAllocation) {
+    // Give the cached blocks back and try once more before reporting.
+    cudaGetLastError();
+    for (auto& [size, blocks] : c.free_lists)
+      for (void* b : blocks) CUDA_CHECK(cudaFree(b));
+    c.free_lists.clear();
+    c.stats.bytes_cached = 0;
+    err = cudaMalloc(&p, n);
+  }
+  P2P_CHECK(err == cudaSuccess, "cudaMalloc of " << bytes << " bytes failed: " << cudaGetErrorString(err)
+                                                 << " (" << (c.stats.bytes_in_use >> 20) << " MiB in use)");
+  c.stats.cuda_mallocs++;
+  c.stats.bytes_in_use += n;
+  return p;
+#else
+  P2P_FAIL("this build has no CUDA support: cannot allocate GPU memory");
+#endif
+}
+
+void free_bytes(Device dev, void* ptr, size_t bytes) {
+  if (!ptr) return;
+  if (dev == Device::CPU) {
+    std::free(ptr);
+    return;
+  }
+#ifdef P2P_WITH_CUDA
+  size_t n = rounded(bytes == 0 ? 1 : bytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.free_lists[n].push_back(ptr);
+  c.stats.bytes_in_use -= n;
+  c.stats.bytes_cached += n;
+#else
+  (void)bytes;
+#endif
+}
+
+AllocatorStats allocator_stats() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.stats;
+}
+
+void allocator_release_cached() {
+#ifdef P2P_WITH_CUDA
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  CUDA_CHECK(cudaStreamSynchronize(cuda::stream()));
+  for (auto& [size, blocks] : c.free_lists)
+    for (void* b : blocks) CUDA_CHECK(cudaFree(b));
+  c.free_lists.clear();
+  c.stats.bytes_cached = 0;
+#endif
+}
+
+}  // namespace p2p

@@ -1,0 +1,49 @@
+#include "tests/testing.h"
+
+#include <cmath>
+#include <limits>
+
+#include "runtime/philox.h"
+
+namespace p2p::testing {
+
+std::vector<double> random_values(size_t n, uint64_t seed, double lo, double hi) {
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = lo + (hi - lo) * philox_uniform(seed, 0, i);
+  return v;
+}
+
+std::vector<double> random_away_from_zero(size_t n, uint64_t seed, double gap, double hi) {
+  std::vector<double> v = random_values(n, seed, gap, hi);
+  for (size_t i = 0; i < n; ++i)
+    if (philox_uniform(seed, 1, i) < 0.5f) v[i] = -v[i];
+  return v;
+}
+
+std::vector<float> to_float(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
+std::vector<double> to_double(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
+
+double rel_error(const std::vector<double>& got, const std::vector<double>& want) {
+  if (got.size() != want.size()) return std::numeric_limits<double>::infinity();
+  double diff = 0.0, scale = 0.0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (!std::isfinite(got[i])) return std::numeric_limits<double>::infinity();
+    diff = std::max(diff, std::abs(got[i] - want[i]));
+    scale = std::max(scale, std::abs(want[i]));
+  }
+  return scale > 0.0 ? diff / scale : diff;
+}
+
+double rel_error(const std::vector<float>& got, const std::vector<double>& want) {
+  return rel_error(to_double(got), want);
+}
+
+Tensor tensor_of(const Shape& shape, const std::vector<double>& values, Device dev) {
+  return Tensor::from_vector(shape, to_float(values), dev);
+}
+
+Tensor poisoned(const Shape& shape, Device dev) {
+  return Tensor::full(shape, std::numeric_limits<float>::quiet_NaN(), dev);
+}
+
+}  // namespace p2p::testing

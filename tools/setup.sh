@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# setup.sh: install the Debian packages this project builds against. Safe to run again.
+#   Catch2 v2 (tests), CLI11 (command line), stb (image decoding), Google Benchmark (bench/),
+#   cmake and a C++ compiler. The CUDA toolkit, cuDNN and cuBLAS are not Debian packages here:
+#   install them from NVIDIA; without nvcc the project builds for the CPU alone.
+set -euo pipefail
+pkgs=(cmake g++ make catch2 libcli11-dev libstb-dev libbenchmark-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present (${pkgs[*]})"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
