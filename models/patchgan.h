@@ -1,0 +1,64 @@
+// The pix2pix discriminator: NLayerDiscriminator / PixelDiscriminator of the official PyTorch code
+// (networks.py), as a list of stages, each Conv -> [Norm] -> [LeakyReLU(0.2)]:
+//
+//   n_layers >= 1 (PatchGAN; n_layers 3 is the 70x70 PatchGAN: 30x30 logits for 256x256 input),
+//   with nf(n) = ndf * min(2^n, 8):
+//     conv0: Conv(input_nc -> ndf, k4 s2 p1, bias)                         -> LeakyReLU
+//     conv<n>, n = 1..n_layers-1: Conv(nf(n-1) -> nf(n), k4 s2 p1) -> Norm  -> LeakyReLU
+//     conv<n_layers>: Conv(nf(n_layers-1) -> nf(n_layers), k4 s1 p1) -> Norm -> LeakyReLU
+//     conv<n_layers+1>: Conv(nf(n_layers) -> 1, k4 s1 p1, bias)             (the logits)
+//   n_layers 0 (PixelGAN, 1x1 convolutions, logits at every pixel):
+//     conv0: Conv(input_nc -> ndf, k1 s1 p0, bias) -> LeakyReLU
+//     conv1: Conv(ndf -> 2 ndf, k1 s1 p0) -> Norm -> LeakyReLU
+//     conv2: Conv(2 ndf -> 1, k1 s1 p0)
+// Convs without "bias" above have one only with instance norm (use_bias), as in PyTorch.
+//
+// Parameter names, prefix P (default "D"): P.conv<n>.weight[/.bias], P.norm<n>.{weight,bias}
+// (batch norm) with buffers P.norm<n>.running_mean / .running_var; declared in network order.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nn/activation.h"
+#include "nn/conv.h"
+#include "nn/norm.h"
+#include "nn/params.h"
+
+namespace p2p {
+
+struct PatchGANOptions {
+  int input_nc = 6, ndf = 64, n_layers = 3;
+  NormKind norm = NormKind::batch;
+};
+
+class PatchGAN {
+ public:
+  PatchGAN(const PatchGANOptions& opts, ParamStore& store, const std::string& prefix = "D");
+  // x: [N, input_nc, H, W]; returns the logits [N, 1, h, w], the model's own buffer (valid until
+  // the next forward).
+  const Tensor& forward(const Tensor& x, bool training);
+  // dy = dL/dlogits. dx (written, sized to x) when non-null. Parameter gradients accumulated (+=)
+  // only when param_grads; when false the weight-gradient kernels are skipped entirely (the
+  // generator step needs only dx).
+  void backward(const Tensor& dy, Tensor* dx, bool param_grads);
+  std::string summary() const;
+  const PatchGANOptions& options() const { return opts_; }
+  int64_t num_params() const;
+
+ private:
+  struct Stage {
+    Conv2d conv;
+    std::optional<Norm2d> norm;
+    std::optional<LeakyReLU> lrelu;
+    Tensor g_lrelu, g_norm;  // dL/d(lrelu input), dL/d(norm input)
+    Tensor g_in;             // dL/d(stage input), for every stage but the first
+  };
+
+  const Tensor& stage_output(const Stage& s) const;
+
+  PatchGANOptions opts_;
+  std::vector<Stage> stages_;
+};
+
+}  // namespace p2p

@@ -1,0 +1,28 @@
+// Dropout(p) layer over kernels/dropout.h (inverted dropout, as torch.nn.Dropout). In training each
+// forward takes a fresh stream offset from the caller's RandomStreams and remembers (seed, offset)
+// so the backward regenerates the same mask; nothing else is stored. In eval it is the identity
+// (forward returns x itself, backward copies dy).
+#pragma once
+#include <cstdint>
+
+#include "runtime/random.h"
+#include "runtime/tensor.h"
+
+namespace p2p {
+
+class Dropout {
+ public:
+  explicit Dropout(float p);
+  const Tensor& forward(const Tensor& x, bool training, RandomStreams& rng);
+  void backward(const Tensor& dy, Tensor* dx);
+  float p() const { return p_; }
+  uint64_t last_offset() const { return offset_; }
+
+ private:
+  float p_;
+  bool training_ = false;
+  uint64_t seed_ = 0, offset_ = 0;
+  Tensor y_;
+};
+
+}  // namespace p2p
