@@ -1,0 +1,128 @@
+// Pix2Pix (Isola et al. 2017): a U-Net generator G and a PatchGAN discriminator D trained together on
+// aligned pairs (A, B), with the objective and schedule of the official code (pix2pix_model.py):
+//
+//   fake_B = G(A)
+//   D step:  loss_D_fake = GAN(D(cat(A, fake_B)), false)      (fake_B detached: no gradient into G)
+//            loss_D_real = GAN(D(cat(A, B)), true)
+//            loss_D      = 0.5 (loss_D_fake + loss_D_real)      -> Adam step on D's parameters
+//   G step:  loss_G_GAN  = GAN(D(cat(A, fake_B)), true)         (D already updated; its parameters fixed)
+//            loss_G_L1   = lambda_L1 * mean |fake_B - B|
+//            loss_G      = loss_G_GAN + loss_G_L1                -> Adam step on G's parameters
+//
+// GAN(pred, target) is BCE with logits against a constant label 1 or 0 (--gan-mode vanilla) or the
+// squared error to that label (lsgan), each a mean over the patch logits. Every forward runs D in
+// training mode (batch norm uses the batch statistics and updates the running ones, three times per
+// step, as in the official code). D's two halves are run forward then backward one after the other
+// (each backward needs that forward's saved activations); since D does not change between them, the
+// accumulated parameter gradients equal those of PyTorch's joint backward.
+//
+// Gradients are zeroed (ParamStore::zero_grad) right before each network's backward pass: D's
+// before its fake half, G's before its backward. Adam runs once per network per step over the flat
+// parameter buffer, with step count t = step() + 1 for both.
+//
+// Dropout masks of step s come from RandomStreams(dropout seed, s * kStreamsPerStep) with the dropout
+// seed derived from the --seed, so a run resumed at step s draws the masks the uninterrupted run
+// would have. All buffers are owned here or by the layers and reused: after the first step with a
+// given batch shape, a step allocates no device memory.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "kernels/adam.h"
+#include "models/patchgan.h"
+#include "models/unet.h"
+#include "nn/concat.h"
+#include "nn/norm.h"
+#include "nn/params.h"
+#include "runtime/safetensors.h"
+
+namespace p2p {
+
+struct Pix2PixOptions {
+  int input_nc = 3, output_nc = 3, num_downs = 8, ngf = 64, ndf = 64, n_layers_d = 3;
+  NormKind norm = NormKind::batch;
+  bool dropout = true;
+  std::string gan_mode = "vanilla";  // vanilla | lsgan
+  float lr = 2e-4f, beta1 = 0.5f, beta2 = 0.999f, lambda_l1 = 100.0f;
+  int epochs = 100, epochs_decay = 100;
+  uint64_t seed = 0;
+};
+
+// The model options as metadata (all string values) and back; from_metadata errors name the file.
+Metadata pix2pix_options_to_metadata(const Pix2PixOptions& o);
+Pix2PixOptions pix2pix_options_from_metadata(const Metadata& m, const std::string& what);
+
+struct StepLosses {
+  float g_gan, g_l1, d_real, d_fake;  // g_l1 already multiplied by lambda_L1, as the official log shows
+};
+
+class Pix2Pix {
+ public:
+  // Stream offsets reserved for one step's dropout layers (the U-Net has at most a handful).
+  static constexpr uint64_t kStreamsPerStep = 64;
+  // The checkpoint format written by save() ("format" in the metadata).
+  static constexpr const char* kFormat = "pix2pix-cpp-1";
+
+  Pix2Pix(const Pix2PixOptions& opt, Device dev);
+
+  // One optimisation step on a batch (A, B: [N, C, H, W], any device; copied to the model's device).
+  StepLosses train_step(const Tensor& A, const Tensor& B);
+  // G(A): training-mode norm and dropout as the paper's test (eval false), or eval mode (eval true).
+  // The output is G's buffer, valid until the next forward.
+  const Tensor& generate(const Tensor& A, bool eval);
+
+  // The official "linear" policy, epoch counted from 0: lr for --epochs epochs, then linear decay.
+  float learning_rate(int epoch) const;
+  void set_learning_rate(float lr);
+  float current_learning_rate() const { return adam_g_.lr; }
+
+  int64_t step() const { return step_; }  // optimisation steps done
+  const Pix2PixOptions& options() const { return opt_; }
+  Device device() const { return dev_; }
+
+  // The last training step's images on the model's device: A, G(A), B.
+  const Tensor& real_A() const { return A_; }
+  const Tensor& fake_B() const { return *fake_B_; }  // or the last generate()'s output
+  const Tensor& real_B() const { return B_; }
+
+  ParamStore& g_store() { return g_store_; }
+  ParamStore& d_store() { return d_store_; }
+  std::string summary() const;
+
+  // Writes every parameter, running statistic and Adam moment plus the metadata (ours: format, step,
+  // seed, model options; the caller's extra keys are added) atomically. Tensor names:
+  //   <param name>          G.* / D.* parameters, as the layers name them (e.g. G.down1.conv.weight)
+  //   <buffer name>         running statistics (e.g. G.down2.norm.running_mean)
+  //   adam_m.<param name>   Adam first moment of that parameter
+  //   adam_v.<param name>   Adam second moment
+  void save(const std::string& path, const Metadata& extra);
+  // Loads a checkpoint written by save() into this model (which must have the same architecture:
+  // errors name the file and the differing option). with_optimizer false skips the Adam moments
+  // and the step count (for inference). Returns the file's metadata.
+  Metadata load(const std::string& path, bool with_optimizer = true);
+
+ private:
+  void gan_loss(const Tensor& pred, bool target_real, Tensor& loss);
+  void gan_loss_backward(const Tensor& pred, bool target_real, float scale, Tensor& dpred);
+  const Tensor& to_device(const Tensor& src, Tensor& buf);
+  std::vector<NamedTensor> named_tensors(bool with_optimizer);  // views into the stores
+
+  Pix2PixOptions opt_;
+  Device dev_;
+  ParamStore g_store_, d_store_;
+  std::unique_ptr<UNet> G_;
+  std::unique_ptr<PatchGAN> D_;
+  AdamConfig adam_g_, adam_d_;
+  uint64_t dropout_seed_, generate_seed_;
+  int64_t step_ = 0;
+  uint64_t generate_calls_ = 0;
+
+  Tensor A_, B_, gen_in_;           // inputs on the device
+  const Tensor* fake_B_ = nullptr;  // G's output buffer
+  Concat cat_fake_, cat_real_;
+  Tensor losses_;  // [4] on the device: g_gan, g_l1 (unscaled), d_real, d_fake
+  Tensor dpred_, dcat_, dfake_, dl1_;
+};
+
+}  // namespace p2p
