@@ -1,1 +1,47 @@
-// TODO: adam reference and dispatch
+// Adam in PyTorch's form over a flat buffer: CPU reference and the entry point (math in adam.h).
+//   m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
+//   p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+// Algebraically p -= lr mhat / (sqrt(vhat) + eps) with mhat, vhat the bias-corrected moments, but
+// computed as PyTorch does: eps is added after dividing sqrt(v) by sqrt(1 - beta2^t).
+// The bias corrections are computed in double (as PyTorch does on the host) and rounded to T.
+#include "kernels/adam.h"
+
+#include <cmath>
+
+#include "runtime/dispatch.h"
+
+namespace p2p {
+
+namespace ref {
+template <typename T>
+void adam_step(int64_t n, T* p, const T* g, T* m, T* v, T lr, T beta1, T beta2, T eps, int64_t t) {
+  const T step_size = static_cast<T>(lr / (1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(t))));
+  const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(t))));
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
+    v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];
+    p[i] -= step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + eps);
+  }
+}
+template void adam_step<float>(int64_t, float*, const float*, float*, float*, float, float, float, float, int64_t);
+template void adam_step<double>(int64_t, double*, const double*, double*, double*, double, double, double, double,
+                                int64_t);
+}  // namespace ref
+
+void adam_step(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamConfig& cfg, int64_t t) {
+  Device dev = common_device({&p, &g, &m, &v}, "adam_step");
+  P2P_CHECK(t >= 1, "adam_step: step t = " << t << ", must be >= 1 (steps count from 1)");
+  P2P_CHECK(p.defined() && g.defined() && m.defined() && v.defined(), "adam_step: p, g, m and v must all be given");
+  P2P_CHECK(g.numel() == p.numel() && m.numel() == p.numel() && v.numel() == p.numel(),
+            "adam_step: buffers differ in size: p " << p.numel() << ", g " << g.numel() << ", m " << m.numel() << ", v "
+                                                    << v.numel() << " elements");
+  P2P_CHECK(cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f && cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f,
+            "adam_step: beta1 = " << cfg.beta1 << " and beta2 = " << cfg.beta2 << " must lie in [0, 1)");
+  if (dev == Device::CUDA)
+    P2P_ON_CUDA(
+        cuda::adam_step(p.numel(), p.data(), g.data(), m.data(), v.data(), cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, t));
+  else
+    ref::adam_step(p.numel(), p.data(), g.data(), m.data(), v.data(), cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, t);
+}
+
+}  // namespace p2p
