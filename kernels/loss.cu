@@ -11,6 +11,8 @@
 // partials is a fixed static device buffer (no allocation per call); the kernels run in order on
 // cuda::stream(), so one buffer serves every loss.
 // The backwards are pointwise maps (kernels/pointwise_map.cuh) with s = scale / n rounded once.
+#include <algorithm>
+
 #include "kernels/loss.h"
 #include "kernels/pointwise_map.cuh"
 
