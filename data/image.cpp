@@ -1,0 +1,156 @@
+// Image files through stb_image / stb_image_write, crops, flips and the tensor conversions.
+#include "data/image.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "runtime/check.h"
+#include "stb_image.h"
+#include "stb_image_write.h"
+
+namespace p2p {
+
+Image::Image(int width, int height, int channels)
+    : w(width), h(height), c(channels), px(static_cast<size_t>(width) * height * channels, 0) {
+  P2P_CHECK(width > 0 && height > 0 && channels > 0,
+            "image size " << width << "x" << height << "x" << channels << " must be positive");
+}
+
+namespace {
+
+std::vector<unsigned char> read_file(const std::string& path) {
+  std::error_code ec;
+  P2P_CHECK(std::filesystem::exists(path, ec), "image file '" << path << "' does not exist");
+  P2P_CHECK(!std::filesystem::is_directory(path, ec), "image file '" << path << "' is a directory");
+  std::ifstream in(path, std::ios::binary);
+  P2P_CHECK(in, "cannot open image file '" << path << "': " << std::strerror(errno));
+  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  P2P_CHECK(!in.bad(), "error reading image file '" << path << "'");
+  P2P_CHECK(!bytes.empty(), "image file '" << path << "' is empty");
+  return bytes;
+}
+
+// stb_image decodes a JPEG cut short without complaint (it pads the missing entropy-coded data with
+// zero bits), so a truncated file would come back as a silently grey-smeared image. A complete JPEG
+// ends its last scan (the last SOS marker, FF DA) with an EOI marker (FF D9); inside a scan every FF
+// byte is followed by 00 or a restart marker, so FF D9 there can only be the real end.
+bool jpeg_is_complete(const std::vector<unsigned char>& b) {
+  size_t last_sos = std::string::npos;
+  for (size_t i = 0; i + 1 < b.size(); ++i)
+    if (b[i] == 0xFF && b[i + 1] == 0xDA) last_sos = i;
+  if (last_sos == std::string::npos) return false;
+  for (size_t i = last_sos + 2; i + 1 < b.size(); ++i)
+    if (b[i] == 0xFF && b[i + 1] == 0xD9) return true;
+  return false;
+}
+
+void write_bytes(void* context, void* data, int size) {
+  auto* out = static_cast<std::vector<unsigned char>*>(context);
+  auto* p = static_cast<unsigned char*>(data);
+  out->insert(out->end(), p, p + size);
+}
+
+void write_file(const std::string& path, const std::vector<unsigned char>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  P2P_CHECK(out, "cannot open '" << path << "' for writing: " << std::strerror(errno));
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  P2P_CHECK(out, "error writing '" << path << "' (disk full?)");
+}
+
+void check_savable(const std::string& path, const Image& img) {
+  P2P_CHECK(img.w > 0 && img.h > 0 && (img.c == 1 || img.c == 3 || img.c == 4) &&
+                img.px.size() == static_cast<size_t>(img.w) * img.h * img.c,
+            "cannot save '" << path << "': image " << img.w << "x" << img.h << "x" << img.c << " holding "
+                            << img.px.size() << " bytes is malformed");
+}
+
+}  // namespace
+
+Image load_image(const std::string& path) {
+  std::vector<unsigned char> bytes = read_file(path);
+  bool is_jpeg = bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
+  P2P_CHECK(!is_jpeg || jpeg_is_complete(bytes), "image file '"
+                                                     << path << "' is a truncated or corrupt JPEG (" << bytes.size()
+                                                     << " bytes, no end-of-image marker after the last scan)");
+  int w = 0, h = 0, channels_in_file = 0;
+  unsigned char* data =
+      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &channels_in_file, 3);
+  P2P_CHECK(data, "cannot decode image file '" << path << "' (" << bytes.size() << " bytes): " << stbi_failure_reason()
+                                               << " (not an image, or corrupt/truncated)");
+  Image img;
+  img.w = w;
+  img.h = h;
+  img.c = 3;
+  img.px.assign(data, data + static_cast<size_t>(w) * h * 3);
+  stbi_image_free(data);
+  return img;
+}
+
+void save_png(const std::string& path, const Image& img) {
+  check_savable(path, img);
+  std::vector<unsigned char> bytes;
+  P2P_CHECK(stbi_write_png_to_func(write_bytes, &bytes, img.w, img.h, img.c, img.px.data(), img.w * img.c),
+            "PNG encoding of '" << path << "' failed");
+  write_file(path, bytes);
+}
+
+void save_jpg(const std::string& path, const Image& img, int quality) {
+  check_savable(path, img);
+  P2P_CHECK(quality >= 1 && quality <= 100, "JPEG quality " << quality << " for '" << path << "' not in 1..100");
+  std::vector<unsigned char> bytes;
+  P2P_CHECK(stbi_write_jpg_to_func(write_bytes, &bytes, img.w, img.h, img.c, img.px.data(), quality),
+            "JPEG encoding of '" << path << "' failed");
+  write_file(path, bytes);
+}
+
+Image crop(const Image& img, int x, int y, int w, int h) {
+  P2P_CHECK(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= img.w && y + h <= img.h,
+            "crop " << w << "x" << h << " at (" << x << ", " << y << ") does not fit in a " << img.w << "x" << img.h
+                    << " image");
+  Image out(w, h, img.c);
+  size_t row = static_cast<size_t>(w) * img.c;
+  for (int r = 0; r < h; ++r)
+    std::memcpy(&out.px[r * row], &img.px[(static_cast<size_t>(y + r) * img.w + x) * img.c], row);
+  return out;
+}
+
+Image flip_horizontal(const Image& img) {
+  Image out(img.w, img.h, img.c);
+  for (int y = 0; y < img.h; ++y)
+    for (int x = 0; x < img.w; ++x)
+      for (int ch = 0; ch < img.c; ++ch) out.at(x, y, ch) = img.at(img.w - 1 - x, y, ch);
+  return out;
+}
+
+Tensor image_to_tensor(const Image& img) {
+  P2P_CHECK(img.c == 3, "image_to_tensor needs an RGB image, got " << img.c << " channels");
+  Tensor t({1, 3, img.h, img.w});
+  float* p = t.data();
+  size_t plane = static_cast<size_t>(img.w) * img.h;
+  for (int ch = 0; ch < 3; ++ch)
+    for (size_t i = 0; i < plane; ++i) p[ch * plane + i] = (img.px[i * 3 + ch] / 255.0f - 0.5f) / 0.5f;
+  return t;
+}
+
+Image tensor_to_image(const Tensor& t, int index) {
+  check_rank(t, 4, "tensor_to_image input");
+  P2P_CHECK(t.c() == 3, "tensor_to_image needs 3 channels, got " << shape_str(t.shape()));
+  P2P_CHECK(index >= 0 && index < t.n(), "tensor_to_image: item " << index << " of " << shape_str(t.shape()));
+  Tensor host = t.device() == Device::CPU ? t.batch(index) : t.batch(index).to(Device::CPU);
+  Image img(t.w(), t.h(), 3);
+  const float* p = host.data();
+  size_t plane = static_cast<size_t>(img.w) * img.h;
+  for (int ch = 0; ch < 3; ++ch)
+    for (size_t i = 0; i < plane; ++i) {
+      float v = std::round((p[ch * plane + i] + 1.0f) * 0.5f * 255.0f);
+      img.px[i * 3 + ch] = static_cast<uint8_t>(std::isnan(v) ? 0.0f : std::clamp(v, 0.0f, 255.0f));
+    }
+  return img;
+}
+
+}  // namespace p2p

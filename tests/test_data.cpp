@@ -1,0 +1,356 @@
+// data/synthetic, data/aligned_dataset and data/loader: the AB split and direction, deterministic
+// augmentation shared by A and B, the loader's order (independent of threads, resumable mid-epoch),
+// worker errors, every bad-input error, and the real facades set when it is present.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "data/aligned_dataset.h"
+#include "data/image.h"
+#include "data/loader.h"
+#include "data/synthetic.h"
+#include "runtime/check.h"
+#include "tests/data_fixtures.h"
+
+using namespace p2p;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kSize = 32;  // synthetic images: small keeps the tests fast
+
+DatasetOptions synthetic_options(const std::string& root) {
+  DatasetOptions o;
+  o.dataroot = root;
+  o.load_size = 40;
+  o.crop_size = 32;
+  o.seed = 11;
+  return o;
+}
+
+// Apply an augmentation by hand: the reference for AlignedDataset::get.
+Image augmented(const Image& half, int load, int crop_size, const Augment& aug) {
+  Image r = crop(resize_bicubic(half, load, load), aug.x, aug.y, crop_size, crop_size);
+  return aug.flip ? flip_horizontal(r) : r;
+}
+
+bool same(const Tensor& a, const Tensor& b) { return a.shape() == b.shape() && a.to_vector() == b.to_vector(); }
+
+std::vector<Batch> whole_epoch(Loader& loader, uint64_t epoch, size_t first_batch = 0) {
+  loader.start_epoch(epoch, first_batch);
+  std::vector<Batch> out;
+  Batch b;
+  while (loader.next(b)) out.push_back(b);
+  return out;
+}
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+TEST_CASE("synthetic pairs: deterministic, palette labels, photo a function of the labels", "[data][synthetic]") {
+  SyntheticPair p = make_synthetic_pair(64, 3, 0), q = make_synthetic_pair(64, 3, 0);
+  CHECK(p.photo.px == q.photo.px);
+  CHECK(p.labels.px == q.labels.px);
+  SyntheticPair other = make_synthetic_pair(64, 3, 1), reseeded = make_synthetic_pair(64, 4, 0);
+  CHECK(other.labels.px != p.labels.px);
+  CHECK(reseeded.labels.px != p.labels.px);
+
+  // Labels use only the palette, and a facade has windows on a wall.
+  std::set<std::vector<uint8_t>> palette, seen;
+  for (int c = 0; c < static_cast<int>(FacadeClass::count); ++c) {
+    std::vector<uint8_t> rgb(3);
+    class_color(static_cast<FacadeClass>(c), rgb.data());
+    palette.insert(rgb);
+  }
+  for (size_t i = 0; i < p.labels.px.size(); i += 3) seen.insert({&p.labels.px[i], &p.labels.px[i] + 3});
+  for (const auto& rgb : seen) CHECK(palette.count(rgb) == 1);
+  std::vector<uint8_t> window(3), facade(3);
+  class_color(FacadeClass::window, window.data());
+  class_color(FacadeClass::facade, facade.data());
+  CHECK(seen.count(window) == 1);
+  CHECK(seen.count(facade) == 1);
+
+  // Wherever two different layouts agree on the 5x5 label neighbourhood, the photos agree.
+  int agreeing = 0;
+  for (uint64_t k = 1; k <= 4; ++k) {
+    SyntheticPair o = make_synthetic_pair(64, 3, k);
+    for (int y = 2; y < 62; ++y)
+      for (int x = 2; x < 62; ++x) {
+        bool match = true;
+        for (int dy = -2; dy <= 2 && match; ++dy)
+          for (int dx = -2; dx <= 2 && match; ++dx)
+            for (int c = 0; c < 3; ++c)
+              match = match && p.labels.at(x + dx, y + dy, c) == o.labels.at(x + dx, y + dy, c);
+        if (!match) continue;
+        ++agreeing;
+        for (int c = 0; c < 3; ++c) REQUIRE(p.photo.at(x, y, c) == o.photo.at(x, y, c));
+      }
+  }
+  CHECK(agreeing > 500);  // the check above ran on enough pixels to mean something
+  CHECK_THROWS_WITH(make_synthetic_pair(8, 0, 0), Catch::Contains("at least 16"));
+}
+
+TEST_CASE("write_synthetic_dataset writes sorted AB files that load back exactly", "[data][synthetic]") {
+  testing::TempDir dir("synthetic_write");
+  write_synthetic_dataset(dir.path(), 3, 2, kSize, 5);
+  std::vector<std::string> train = list_images(dir.file("train")), test = list_images(dir.file("test"));
+  REQUIRE(train.size() == 3);
+  REQUIRE(test.size() == 2);
+  CHECK(fs::path(train[0]).filename() == "000000.png");
+  CHECK(fs::path(test[0]).filename() == "000003.png");
+  Image back = load_image(test[1]);
+  CHECK(back.w == 2 * kSize);
+  CHECK(back.h == kSize);
+  CHECK(back.px == synthetic_ab(kSize, 5, 4).px);
+}
+
+TEST_CASE("aligned dataset: A is the left half, B the right, --direction swaps them", "[data][dataset]") {
+  testing::TempDir dir("dataset_split");
+  write_synthetic_dataset(dir.path(), 2, 0, kSize, 1);
+  DatasetOptions o = synthetic_options(dir.path());
+  o.preprocess = "none";
+  o.flip = false;
+  AlignedDataset ab(o);
+  REQUIRE(ab.size() == 2);
+  CHECK(ab.folder() == dir.file("train"));
+  SyntheticPair p = make_synthetic_pair(kSize, 1, 1);
+  AlignedDataset::Sample s = ab.get(1, 0);
+  CHECK(same(s.A, image_to_tensor(p.photo)));
+  CHECK(same(s.B, image_to_tensor(p.labels)));
+  CHECK(s.path == dir.file("train/000001.png"));
+
+  o.direction = "BtoA";
+  AlignedDataset ba(o);
+  AlignedDataset::Sample t = ba.get(1, 0);
+  CHECK(same(t.A, image_to_tensor(p.labels)));
+  CHECK(same(t.B, image_to_tensor(p.photo)));
+
+  // A folder that holds the images directly also works (no phase subfolder).
+  o.dataroot = dir.file("train");
+  CHECK(AlignedDataset(o).size() == 2);
+}
+
+TEST_CASE("augmentation: deterministic per (seed, epoch, index), shared by A and B", "[data][dataset]") {
+  testing::TempDir dir("dataset_augment");
+  write_synthetic_dataset(dir.path(), 4, 0, kSize, 2);
+  DatasetOptions o = synthetic_options(dir.path());
+  AlignedDataset ds(o);
+  std::set<int> xs, ys;
+  std::set<bool> flips;
+  for (uint64_t epoch = 0; epoch < 4; ++epoch)
+    for (size_t i = 0; i < ds.size(); ++i) {
+      AlignedDataset::Sample s = ds.get(i, epoch), again = ds.get(i, epoch);
+      CHECK(same(s.A, again.A));
+      CHECK(same(s.B, again.B));
+      REQUIRE(s.A.shape() == Shape{1, 3, 32, 32});
+      CHECK((s.augment.x >= 0 && s.augment.x <= 8 && s.augment.y >= 0 && s.augment.y <= 8));
+      xs.insert(s.augment.x);
+      ys.insert(s.augment.y);
+      flips.insert(s.augment.flip);
+      // A and B both equal their half put through the same resize, crop and flip.
+      SyntheticPair p = make_synthetic_pair(kSize, 2, i);
+      CHECK(same(s.A, image_to_tensor(augmented(p.photo, 40, 32, s.augment))));
+      CHECK(same(s.B, image_to_tensor(augmented(p.labels, 40, 32, s.augment))));
+      for (float v : s.A.to_vector()) REQUIRE((v >= -1.0f && v <= 1.0f));
+      for (float v : s.B.to_vector()) REQUIRE((v >= -1.0f && v <= 1.0f));
+    }
+  CHECK(xs.size() > 3);  // 16 draws over 9 possible offsets
+  CHECK(ys.size() > 3);
+  CHECK(flips.size() == 2);
+
+  // Another seed gives other augmentations; flip off never flips.
+  o.seed = 12;
+  AlignedDataset reseeded(o);
+  int differ = 0;
+  for (size_t i = 0; i < ds.size(); ++i) differ += !same(reseeded.get(i, 0).A, ds.get(i, 0).A);
+  CHECK(differ > 0);
+  o.flip = false;
+  AlignedDataset no_flip(o);
+  for (uint64_t e = 0; e < 4; ++e) CHECK_FALSE(no_flip.get(0, e).augment.flip);
+}
+
+TEST_CASE("scale_width preprocessing keeps the aspect ratio", "[data][dataset]") {
+  testing::TempDir dir("dataset_scale_width");
+  fs::create_directories(dir.file("train"));
+  Image ab(2 * 40, 20);  // two 40x20 halves
+  save_png(dir.file("train/wide.png"), ab);
+  DatasetOptions o = synthetic_options(dir.path());
+  o.preprocess = "scale_width";
+  o.load_size = 24;
+  o.crop_size = 8;
+  CHECK(AlignedDataset(o).get(0, 0).A.shape() == Shape{1, 3, 12, 24});
+  o.preprocess = "scale_width_and_crop";
+  CHECK(AlignedDataset(o).get(0, 0).B.shape() == Shape{1, 3, 8, 8});
+  o.preprocess = "crop";
+  CHECK(AlignedDataset(o).get(0, 0).A.shape() == Shape{1, 3, 8, 8});
+}
+
+TEST_CASE("loader: order fixed by the seed, independent of the thread count", "[data][loader]") {
+  testing::TempDir dir("loader_order");
+  write_synthetic_dataset(dir.path(), 7, 0, kSize, 3);
+  AlignedDataset ds(synthetic_options(dir.path()));
+
+  Loader serial(ds, 3, true, 0, 1);
+  CHECK(serial.batches_per_epoch() == 3);
+  std::vector<Batch> ref = whole_epoch(serial, 2);
+  REQUIRE(ref.size() == 3);
+  CHECK(ref[0].A.shape() == Shape{3, 3, 32, 32});
+  CHECK(ref[2].A.shape() == Shape{1, 3, 32, 32});  // the last, partial batch is kept
+
+  // The order is a permutation of the files, a different one per epoch.
+  std::vector<size_t> perm = epoch_permutation(7, 11, 2);
+  std::set<size_t> all(perm.begin(), perm.end());
+  CHECK(all.size() == 7);
+  CHECK(perm != epoch_permutation(7, 11, 3));
+  CHECK(serial.order() == perm);
+  for (size_t i = 0; i < 7; ++i) CHECK(ref[i / 3].paths[i % 3] == ds.files()[perm[i]]);
+  // Each batch item is the dataset's sample for this epoch.
+  CHECK(same(ref[1].B.batch(2), ds.get(perm[5], 2).B));
+
+  for (int threads : {1, 2, 4}) {
+    Loader loader(ds, 3, true, threads, 2);
+    std::vector<Batch> got = whole_epoch(loader, 2);
+    REQUIRE(got.size() == ref.size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      CHECK(got[k].paths == ref[k].paths);
+      CHECK(same(got[k].A, ref[k].A));
+      CHECK(same(got[k].B, ref[k].B));
+    }
+  }
+
+  Loader sorted(ds, 7, false, 2, 1);
+  CHECK(whole_epoch(sorted, 0)[0].paths == ds.files());
+}
+
+TEST_CASE("loader: starting mid-epoch gives the tail of the full epoch", "[data][loader]") {
+  testing::TempDir dir("loader_resume");
+  write_synthetic_dataset(dir.path(), 5, 0, kSize, 4);
+  AlignedDataset ds(synthetic_options(dir.path()));
+  Loader loader(ds, 2, true, 2, 3);
+  std::vector<Batch> full = whole_epoch(loader, 6);
+  REQUIRE(full.size() == 3);
+  for (size_t first = 0; first <= 3; ++first) {
+    std::vector<Batch> tail = whole_epoch(loader, 6, first);
+    REQUIRE(tail.size() == 3 - first);
+    for (size_t k = 0; k < tail.size(); ++k) {
+      CHECK(tail[k].paths == full[first + k].paths);
+      CHECK(same(tail[k].A, full[first + k].A));
+    }
+  }
+  CHECK_THROWS_WITH(loader.start_epoch(6, 4), Catch::Contains("past the epoch"));
+
+  // Stopping early and restarting or destroying never hangs.
+  loader.start_epoch(7);
+  Batch b;
+  CHECK(loader.next(b));
+  loader.start_epoch(8);
+  CHECK(loader.next(b));
+}
+
+TEST_CASE("loader: a worker's error surfaces from next() with the file name", "[data][loader][errors]") {
+  testing::TempDir dir("loader_error");
+  write_synthetic_dataset(dir.path(), 4, 0, kSize, 5);
+  write_text(dir.file("train/000002.png"), "corrupt");
+  DatasetOptions o = synthetic_options(dir.path());
+  AlignedDataset ds(o);
+  for (int threads : {0, 2}) {
+    Loader loader(ds, 1, false, threads, 2);
+    loader.start_epoch(0);
+    Batch b;
+    CHECK(loader.next(b));
+    CHECK(loader.next(b));
+    CHECK_THROWS_WITH(loader.next(b), Catch::Contains("000002.png") && Catch::Contains("cannot decode"));
+    CHECK(loader.next(b));  // the loader goes on after the failed batch
+    CHECK(b.paths[0] == dir.file("train/000003.png"));
+    CHECK_FALSE(loader.next(b));
+  }
+  Loader unstarted(ds, 1, false, 1, 1);
+  Batch b;
+  CHECK_THROWS_WITH(unstarted.next(b), Catch::Contains("before start_epoch"));
+}
+
+TEST_CASE("dataset and loader: each bad input gives its error", "[data][dataset][errors]") {
+  testing::TempDir dir("dataset_errors");
+  DatasetOptions o = synthetic_options(dir.file("nowhere"));
+  CHECK_THROWS_WITH(AlignedDataset(o),
+                    Catch::Contains("--dataroot") && Catch::Contains("nowhere") && Catch::Contains("no such folder"));
+  o.dataroot = "";
+  CHECK_THROWS_WITH(AlignedDataset(o), Catch::Contains("--dataroot is not set"));
+  fs::create_directories(dir.file("empty/train"));
+  o.dataroot = dir.file("empty");
+  CHECK_THROWS_WITH(AlignedDataset(o), Catch::Contains("holds no images"));
+  fs::create_directories(dir.file("bare"));
+  o.dataroot = dir.file("bare");
+  CHECK_THROWS_WITH(AlignedDataset(o), Catch::Contains("no images"));
+
+  write_synthetic_dataset(dir.file("ok"), 1, 0, kSize, 6);
+  o = synthetic_options(dir.file("ok"));
+  o.direction = "AB";
+  CHECK_THROWS_WITH(AlignedDataset(o), Catch::Contains("--direction: unknown value 'AB' (expected AtoB or BtoA)"));
+  o.direction = "AtoB";
+  o.preprocess = "zoom";
+  CHECK_THROWS_WITH(AlignedDataset(o), Catch::Contains("--preprocess: unknown value 'zoom'"));
+  o.preprocess = "resize_and_crop";
+  o.crop_size = 48;
+  CHECK_THROWS_WITH(AlignedDataset(o), Catch::Contains("--crop-size 48 is larger than --load-size 40"));
+
+  // Not an AB pair: an odd width; the error names the file and its size.
+  fs::create_directories(dir.file("odd/train"));
+  save_png(dir.file("odd/train/odd.png"), Image(33, 16));
+  o = synthetic_options(dir.file("odd"));
+  CHECK_THROWS_WITH(AlignedDataset(o).get(0, 0),
+                    Catch::Contains("odd.png") && Catch::Contains("33x16") && Catch::Contains("not an AB pair"));
+  // 'crop' on halves smaller than the crop.
+  o.preprocess = "crop";
+  o.crop_size = 20;
+  fs::create_directories(dir.file("small/train"));
+  save_png(dir.file("small/train/small.png"), Image(32, 16));
+  o.dataroot = dir.file("small");
+  CHECK_THROWS_WITH(AlignedDataset(o).get(0, 0), Catch::Contains("small.png") && Catch::Contains("--crop-size 20"));
+  CHECK_THROWS_WITH(AlignedDataset(o).get(1, 0), Catch::Contains("out of range"));
+
+  // Samples of different sizes cannot share a batch under --preprocess none.
+  fs::create_directories(dir.file("mixed/train"));
+  save_png(dir.file("mixed/train/a.png"), Image(32, 16));
+  save_png(dir.file("mixed/train/b.png"), Image(40, 16));
+  o.dataroot = dir.file("mixed");
+  o.preprocess = "none";
+  AlignedDataset mixed(o);
+  Loader loader(mixed, 2, false, 1, 1);
+  loader.start_epoch(0);
+  Batch b;
+  CHECK_THROWS_WITH(loader.next(b), Catch::Contains("b.png") && Catch::Contains("differ in size"));
+  CHECK_THROWS_WITH(Loader(mixed, 0, false, 1, 1), Catch::Contains("--batch-size 0"));
+}
+
+TEST_CASE("the facades set loads when present", "[data][facades]") {
+  const char* env = std::getenv("P2P_FACADES");
+  std::string root = env ? env : P2P_FACADES_DIR;
+  if (!fs::is_directory(fs::path(root) / "train")) {
+    WARN("facades not found at " << root << " (set P2P_FACADES): skipped");
+    return;
+  }
+  DatasetOptions o;
+  o.dataroot = root;
+  o.direction = "BtoA";
+  AlignedDataset ds(o);
+  CHECK(ds.size() >= 100);
+  Loader loader(ds, 1, true, 2, 2);
+  loader.start_epoch(0);
+  Batch b;
+  for (int k = 0; k < 3; ++k) {
+    REQUIRE(loader.next(b));
+    CHECK(b.A.shape() == Shape{1, 3, 256, 256});
+    CHECK(b.B.shape() == Shape{1, 3, 256, 256});
+    for (float v : b.A.to_vector()) REQUIRE((v >= -1.0f && v <= 1.0f));
+  }
+  // BtoA: the input A is the label map (right half), the target B the photo.
+  o.preprocess = "none";
+  o.flip = false;
+  AlignedDataset plain(o);
+  Image ab = load_image(plain.files()[0]);
+  CHECK(same(plain.get(0, 0).A, image_to_tensor(crop(ab, ab.w / 2, 0, ab.w / 2, ab.h))));
+}
