@@ -267,7 +267,11 @@ Metadata Pix2Pix::load(const std::string& path, bool with_optimizer) {
   same("output channels", std::to_string(saved.output_nc), std::to_string(opt_.output_nc));
   for (NamedTensor& t : named_tensors(with_optimizer))
     f.read_into(t.name, t.tensor, "(was it trained with other --ngf/--ndf/--num-downs/--n-layers-d?)");
-  if (with_optimizer) step_ = parse_int(f.meta("step"), "checkpoint " + path + ": metadata step");
+  if (with_optimizer) {  // continuing training: the step count and the dropout streams of the saved run
+    step_ = parse_int(f.meta("step"), "checkpoint " + path + ": metadata step");
+    opt_.seed = saved.seed;
+    dropout_seed_ = derive_seed(saved.seed, 3);
+  }
   return f.metadata();
 }
 

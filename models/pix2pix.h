@@ -99,7 +99,8 @@ class Pix2Pix {
   void save(const std::string& path, const Metadata& extra);
   // Loads a checkpoint written by save() into this model (which must have the same architecture:
   // errors name the file and the differing option). with_optimizer false skips the Adam moments
-  // and the step count (for inference). Returns the file's metadata.
+  // and the step count (for inference); with them, the saved seed's dropout streams continue.
+  // Returns the file's metadata.
   Metadata load(const std::string& path, bool with_optimizer = true);
 
  private:
