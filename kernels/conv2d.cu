@@ -1,0 +1,391 @@
+// conv2d CUDA kernels (the math is in kernels/conv2d.h). All three passes are implicit GEMMs,
+// C[m][n] = sum_kk A[m][kk] B[kk][n], run by one tiled kernel; an "op" struct says how to read A and
+// B straight from the NCHW tensors (no im2col buffer) and where C goes:
+//
+//   pass             m (rows)               n (cols)     kk (reduction)   A                 B
+//   forward          output pixel (n,p,q)   k            (c,r,s)          x (gathered)      w[k][c,r,s]
+//   backward-data    input pixel (n,h,w)    c            (k,r,s)          dy (gathered)     w[k][c][r,s]
+//   backward-weight  k                      (c,r,s)      (n,p,q)          dy                x (gathered)
+//
+// backward-data keeps the pairs with h + pad - r divisible by the stride (others read 0); with
+// stride 2 and a 4x4 kernel three quarters of the reduction are such zeros (a stride-phase
+// decomposition would skip them; not done).
+//
+// The tile kernel: 64x64 output tile per block of 256 threads, each thread a 4x4 register tile,
+// reduction in steps of 16 staged through shared memory, double-buffered (the next step's global
+// loads are issued before the current step's FMAs). The reduction indices of a step are decomposed
+// once per block into a small shared table. backward-weight splits its long reduction (n,p,q) into
+// fixed chunks (blockIdx.z), each writing a partial dw tile to a workspace; a second kernel sums the
+// chunks in order and adds (+=) into dw. Chunking depends only on the geometry, and no kernel uses
+// atomics, so every result is bitwise reproducible. Offsets of whole images are 64-bit; indices
+// inside one image (or one weight tensor) are 32-bit, which the launchers check.
+#include <algorithm>
+#include <climits>
+
+#include "kernels/conv2d.h"
+#include "runtime/cuda_util.h"
+
+namespace p2p::cuda {
+
+namespace {
+
+constexpr int kBM = 64, kBN = 64, kBK = 16, kThreads = 256;
+constexpr int kPadSmem = 4;  // row padding: breaks the bank conflicts of the k-fast tile stores, keeps float4 alignment
+
+struct GemmShape {
+  int m, n, kred;
+  int chunk;  // reduction length handled by one blockIdx.z
+};
+
+// Op interface: kAMFast (A loaded with m fastest across threads, else kk fastest; B is always loaded
+// kk fastest), KIdx kidx(kk) (a decomposed reduction index; no memory access), ARow arow(m),
+// BCol bcol(n), float a(ARow, KIdx), float b(KIdx, BCol), ORow orow(m), store(ORow, n, chunk, value).
+template <class Op>
+__global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, const GemmShape gs) {
+  __shared__ __align__(16) float As[2][kBK][kBM + kPadSmem];
+  __shared__ __align__(16) float Bs[2][kBK][kBN + kPadSmem];
+  __shared__ typename Op::KIdx kid[2][kBK];
+
+  constexpr bool kMF = Op::kAMFast;
+  constexpr int kARows = kMF ? 1 : 4;
+  const int t = threadIdx.x;
+  const int m0 = blockIdx.x * kBM, n0 = blockIdx.y * kBN;
+  const int kbeg = blockIdx.z * gs.chunk;
+  const int kend = min(gs.kred, kbeg + gs.chunk);
+  const int ntiles = (kend - kbeg + kBK - 1) / kBK;
+
+  // This thread's loads. A (kBM x kBK): m-fast: row t % kBM, columns t / kBM + 4e; kk-fast: column
+  // t % kBK, rows t / kBK + 16e. B (kBK x kBN): row t % kBK, columns t / kBK + 16e.
+  typename Op::ARow arow[kARows];
+  bool avalid[kARows];
+#pragma unroll
+  for (int e = 0; e < kARows; ++e) {
+    const int m = m0 + (kMF ? t % kBM : t / kBK + 16 * e);
+    avalid[e] = m < gs.m;
+    arow[e] = op.arow(avalid[e] ? m : 0);
+  }
+  typename Op::BCol bcol[4];
+  bool bvalid[4];
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const int n = n0 + t / kBK + 16 * e;
+    bvalid[e] = n < gs.n;
+    bcol[e] = op.bcol(bvalid[e] ? n : 0);
+  }
+
+  float ra[4], rb[4];
+  auto index = [&](int tile, int slot) {
+    if (t < kBK && tile < ntiles) kid[slot][t] = op.kidx(kbeg + tile * kBK + t);
+  };
+  auto load = [&](int tile, int slot) {
+    const int k0 = kbeg + tile * kBK;
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int kl = kMF ? t / kBM + 4 * e : t % kBK;
+      const int ai = kMF ? 0 : e;
+      ra[e] = avalid[ai] && k0 + kl < kend ? op.a(arow[ai], kid[slot][kl]) : 0.0f;
+    }
+    const int kl = t % kBK;
+    const bool kv = k0 + kl < kend;
+#pragma unroll
+    for (int e = 0; e < 4; ++e) rb[e] = bvalid[e] && kv ? op.b(kid[slot][kl], bcol[e]) : 0.0f;
+  };
+  auto store = [&](int buf) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      if (kMF)
+        As[buf][t / kBM + 4 * e][t % kBM] = ra[e];
+      else
+        As[buf][t % kBK][t / kBK + 16 * e] = ra[e];
+      Bs[buf][t % kBK][t / kBK + 16 * e] = rb[e];
+    }
+  };
+
+  index(0, 0);
+  index(1, 1);
+  __syncthreads();
+  load(0, 0);
+  store(0);
+  __syncthreads();
+
+  // Thread (tm, tn) owns rows m0 + 4 tm + i and columns n0 + 4 tn + j, i, j < 4.
+  const int tm = t % 16, tn = t / 16;
+  float acc[4][4] = {};
+  for (int tile = 0; tile < ntiles; ++tile) {
+    const int cur = tile & 1;
+    if (tile + 1 < ntiles) load(tile + 1, cur ^ 1);
+#pragma unroll
+    for (int kk = 0; kk < kBK; ++kk) {
+      const float4 a = *reinterpret_cast<const float4*>(&As[cur][kk][4 * tm]);
+      const float4 b = *reinterpret_cast<const float4*>(&Bs[cur][kk][4 * tn]);
+      const float av[4] = {a.x, a.y, a.z, a.w}, bv[4] = {b.x, b.y, b.z, b.w};
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+    }
+    if (tile + 1 < ntiles) store(cur ^ 1);
+    index(tile + 2, cur);  // slot cur held tile `tile`'s indices, no longer read
+    __syncthreads();
+  }
+
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int m = m0 + 4 * tm + i;
+    if (m >= gs.m) continue;
+    const typename Op::ORow o = op.orow(m);
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int n = n0 + 4 * tn + j;
+      if (n < gs.n) op.store(o, n, blockIdx.z, acc[i][j]);
+    }
+  }
+}
+
+__device__ __forceinline__ bool in_range(int i, int n) { return static_cast<unsigned>(i) < static_cast<unsigned>(n); }
+
+// The sizes every op needs, from the geometry.
+struct Dims {
+  int C, H, W, K, R, S, P, Q, stride, pad;
+  int HW, PQ, RS;
+  explicit Dims(const ConvGeom& g)
+      : C(g.c),
+        H(g.h),
+        W(g.w),
+        K(g.k),
+        R(g.r),
+        S(g.s),
+        P(g.p()),
+        Q(g.q()),
+        stride(g.stride),
+        pad(g.pad),
+        HW(g.h * g.w),
+        PQ(g.p() * g.q()),
+        RS(g.r * g.s) {}
+};
+
+// forward: A[(n,p,q)][(c,r,s)] = x[n, c, p*stride + r - pad, q*stride + s - pad], B[(c,r,s)][k] = w[k,c,r,s].
+struct ForwardOp {
+  static constexpr bool kAMFast = true;
+  Dims d;
+  const float* x;
+  const float* w;
+  const float* bias;  // may be null
+  float* y;
+
+  struct KIdx {
+    int c_off, r, s, kk;
+  };
+  struct ARow {
+    int64_t img;
+    int h0, w0;
+  };
+  struct BCol {
+    int64_t w_off;
+  };
+  struct ORow {
+    int64_t off;
+  };
+  __device__ KIdx kidx(int kk) const {
+    const int c = kk / d.RS, rs = kk - c * d.RS, r = rs / d.S;
+    return {c * d.HW, r, rs - r * d.S, kk};
+  }
+  __device__ ARow arow(int m) const {
+    const int n = m / d.PQ, pq = m - n * d.PQ, p = pq / d.Q, q = pq - p * d.Q;
+    return {int64_t(n) * d.C * d.HW, p * d.stride - d.pad, q * d.stride - d.pad};
+  }
+  __device__ float a(const ARow& ar, const KIdx& kd) const {
+    const int h = ar.h0 + kd.r, ww = ar.w0 + kd.s;
+    return in_range(h, d.H) && in_range(ww, d.W) ? __ldg(x + ar.img + kd.c_off + h * d.W + ww) : 0.0f;
+  }
+  __device__ BCol bcol(int k) const { return {int64_t(k) * d.C * d.RS}; }
+  __device__ float b(const KIdx& kd, const BCol& bc) const { return __ldg(w + bc.w_off + kd.kk); }
+  __device__ ORow orow(int m) const {
+    const int n = m / d.PQ;
+    return {int64_t(n) * d.K * d.PQ + (m - n * d.PQ)};
+  }
+  __device__ void store(const ORow& o, int k, int, float v) const {
+    y[o.off + int64_t(k) * d.PQ] = bias ? v + __ldg(bias + k) : v;
+  }
+};
+
+// backward-data: A[(n,h,w)][(k,r,s)] = dy[n, k, (h + pad - r) / stride, (w + pad - s) / stride] when both
+// divide exactly and land inside dy, else 0; B[(k,r,s)][c] = w[k,c,r,s].
+struct BackwardDataOp {
+  static constexpr bool kAMFast = true;
+  Dims d;
+  const float* dy;
+  const float* w;
+  float* dx;
+
+  struct KIdx {
+    int dy_off, w_off, r, s;
+  };
+  struct ARow {
+    int64_t img;
+    int hp, wp;
+  };
+  struct BCol {
+    int c_off;
+  };
+  struct ORow {
+    int64_t off;
+  };
+  __device__ KIdx kidx(int kk) const {
+    const int k = kk / d.RS, rs = kk - k * d.RS, r = rs / d.S;
+    return {k * d.PQ, k * d.C * d.RS + rs, r, rs - r * d.S};
+  }
+  __device__ ARow arow(int m) const {
+    const int n = m / d.HW, hw = m - n * d.HW, h = hw / d.W;
+    return {int64_t(n) * d.K * d.PQ, h + d.pad, hw - h * d.W + d.pad};
+  }
+  __device__ float a(const ARow& ar, const KIdx& kd) const {
+    const int ph = ar.hp - kd.r, pw = ar.wp - kd.s;
+    if (ph < 0 || pw < 0) return 0.0f;
+    const int p = ph / d.stride, q = pw / d.stride;
+    if (p * d.stride != ph || q * d.stride != pw || p >= d.P || q >= d.Q) return 0.0f;
+    return __ldg(dy + ar.img + kd.dy_off + p * d.Q + q);
+  }
+  __device__ BCol bcol(int c) const { return {c * d.RS}; }
+  __device__ float b(const KIdx& kd, const BCol& bc) const { return __ldg(w + kd.w_off + bc.c_off); }
+  __device__ ORow orow(int m) const {
+    const int n = m / d.HW;
+    return {int64_t(n) * d.C * d.HW + (m - n * d.HW)};
+  }
+  __device__ void store(const ORow& o, int c, int, float v) const { dx[o.off + int64_t(c) * d.HW] = v; }
+};
+
+// backward-weight: A[k][(n,p,q)] = dy[n,k,p,q], B[(n,p,q)][(c,r,s)] = x[n, c, p*stride + r - pad, q*stride + s - pad];
+// chunk z of the reduction writes its partial sums to ws[z][k][(c,r,s)].
+struct BackwardWeightOp {
+  static constexpr bool kAMFast = false;
+  Dims d;
+  const float* x;
+  const float* dy;
+  float* ws;
+
+  struct KIdx {
+    int64_t dy_off, x_img;
+    int h0, w0;
+  };
+  struct ARow {
+    int k_off;
+  };
+  struct BCol {
+    int c_off, r, s;
+  };
+  struct ORow {
+    int64_t off;
+  };
+  __device__ KIdx kidx(int kk) const {
+    const int n = kk / d.PQ, pq = kk - n * d.PQ, p = pq / d.Q, q = pq - p * d.Q;
+    return {int64_t(n) * d.K * d.PQ + pq, int64_t(n) * d.C * d.HW, p * d.stride - d.pad, q * d.stride - d.pad};
+  }
+  __device__ ARow arow(int k) const { return {k * d.PQ}; }
+  __device__ float a(const ARow& ar, const KIdx& kd) const { return __ldg(dy + kd.dy_off + ar.k_off); }
+  __device__ BCol bcol(int crs) const {
+    const int c = crs / d.RS, rs = crs - c * d.RS, r = rs / d.S;
+    return {c * d.HW, r, rs - r * d.S};
+  }
+  __device__ float b(const KIdx& kd, const BCol& bc) const {
+    const int h = kd.h0 + bc.r, ww = kd.w0 + bc.s;
+    return in_range(h, d.H) && in_range(ww, d.W) ? __ldg(x + kd.x_img + bc.c_off + h * d.W + ww) : 0.0f;
+  }
+  __device__ ORow orow(int k) const { return {int64_t(k) * d.C * d.RS}; }
+  __device__ void store(const ORow& o, int crs, int z, float v) const {
+    ws[int64_t(z) * d.K * d.C * d.RS + o.off + crs] = v;
+  }
+};
+
+template <class Op>
+void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
+  if (gs.m == 0 || gs.n == 0) return;
+  const dim3 grid((gs.m + kBM - 1) / kBM, (gs.n + kBN - 1) / kBN, chunks);
+  implicit_gemm_kernel<Op><<<grid, kThreads, 0, stream()>>>(op, gs);
+  CUDA_CHECK_LAUNCH();
+}
+
+// Indices inside one image and the GEMM extents are 32-bit.
+void check_sizes(const ConvGeom& g, const char* op) {
+  const int64_t per_image = std::max(int64_t(g.c) * g.h * g.w, int64_t(g.k) * g.p() * g.q());
+  const int64_t gemm = std::max({int64_t(g.n) * g.p() * g.q(), int64_t(g.n) * g.h * g.w, g.w_size()});
+  P2P_CHECK(per_image <= INT_MAX && gemm <= INT_MAX,
+            op << ": sizes beyond 32-bit indexing (per image " << per_image << ", GEMM extent " << gemm << ")");
+}
+
+// dw[i] += sum_z ws[z][i], z in order.
+__global__ void sum_chunks_kernel(int64_t size, int chunks, const float* __restrict__ ws, float* __restrict__ dw) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < size; i += int64_t(gridDim.x) * blockDim.x) {
+    float acc = 0.0f;
+    for (int z = 0; z < chunks; ++z) acc += ws[z * size + i];
+    dw[i] += acc;
+  }
+}
+
+constexpr int kBiasThreads = 512;
+
+// One block per channel: each thread sums a fixed strided subset, then a fixed tree (warp shuffles,
+// then the warp sums) combines them; db[k] += total.
+__global__ void __launch_bounds__(kBiasThreads)
+    bias_backward_kernel(int n, int k, int64_t n_hw, const float* __restrict__ dy, float* __restrict__ db) {
+  __shared__ float warp_sums[kBiasThreads / 32];
+  const int kk = blockIdx.x, lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  float acc = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    const float* d = dy + (int64_t(i) * k + kk) * n_hw;
+    for (int64_t j = threadIdx.x; j < n_hw; j += kBiasThreads) acc += d[j];
+  }
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1) acc += __shfl_down_sync(0xffffffffu, acc, off);
+  if (lane == 0) warp_sums[warp] = acc;
+  __syncthreads();
+  if (warp == 0) {
+    acc = lane < kBiasThreads / 32 ? warp_sums[lane] : 0.0f;
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1) acc += __shfl_down_sync(0xffffffffu, acc, off);
+    if (lane == 0) db[kk] += acc;
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y) {
+  check_sizes(g, "conv2d_forward");
+  const int kred = g.c * g.r * g.s;
+  launch_gemm(ForwardOp{Dims(g), x, w, b, y}, GemmShape{g.n * g.p() * g.q(), g.k, kred, kred}, 1);
+}
+
+void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  check_sizes(g, "conv2d_backward_data");
+  const int kred = g.k * g.r * g.s;
+  launch_gemm(BackwardDataOp{Dims(g), dy, w, dx}, GemmShape{g.n * g.h * g.w, g.c, kred, kred}, 1);
+}
+
+void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  check_sizes(g, "conv2d_backward_weight");
+  const int m = g.k, n = g.c * g.r * g.s, kred = g.n * g.p() * g.q();
+  if (m == 0 || n == 0 || kred == 0) return;
+  // Enough chunks for about kTargetBlocks blocks, each chunk at least kMinChunk long; a function of
+  // the geometry only, so the summation order never changes.
+  constexpr int kTargetBlocks = 512, kMinChunk = 256;
+  const int tiles = ((m + kBM - 1) / kBM) * ((n + kBN - 1) / kBN);
+  const int max_chunks = (kred + kMinChunk - 1) / kMinChunk;
+  const int want = std::min(max_chunks, std::max(1, (kTargetBlocks + tiles - 1) / tiles));
+  const int chunk = ((kred + want - 1) / want + kBK - 1) / kBK * kBK;
+  const int chunks = (kred + chunk - 1) / chunk;
+  const int64_t size = g.w_size();
+  // From the caching allocator; freeing it on return is safe: every kernel runs on the one stream,
+  // so a later user of the block runs after these two kernels.
+  Tensor ws({chunks * size}, Device::CUDA);
+  launch_gemm(BackwardWeightOp{Dims(g), x, dy, ws.data()}, GemmShape{m, n, kred, chunk}, chunks);
+  sum_chunks_kernel<<<grid_for(size, 256), 256, 0, stream()>>>(size, chunks, ws.data(), dw);
+  CUDA_CHECK_LAUNCH();
+}
+
+void bias_backward(int n, int k, int64_t n_hw, const float* dy, float* db) {
+  if (k == 0) return;
+  bias_backward_kernel<<<k, kBiasThreads, 0, stream()>>>(n, k, n_hw, dy, db);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace p2p::cuda
