@@ -85,7 +85,8 @@ void add_synth(CLI::App& app, SynthOptions& o) {
 
 int run_cli(int argc, const char* const* argv, Console& con) {
   CLI::App app{"pix2pix: image-to-image translation with conditional adversarial networks (Isola et al. 2017)"};
-  app.option_defaults()->always_capture_default();
+  // A repeated option takes its last value (so a script's defaults can be overridden by appending).
+  app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.require_subcommand(1);
   TrainOptions train;
   TestOptions test;

@@ -1,0 +1,166 @@
+// The pix2pix command line, run in-process through run_cli: a train / resume / test round on tiny
+// synthetic data, and every kind of bad input ending in a clear message and a non-zero exit code.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "data/synthetic.h"
+#include "runtime/device.h"
+#include "tools/commands.h"
+
+using namespace p2p;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "pix2pix");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  Console con{out, err, false};
+  int code = run_cli(static_cast<int>(argv.size()), argv.data(), con);
+  return {code, out.str(), err.str()};
+}
+
+// A scratch folder with a tiny synthetic dataset in data/ (6 train, 2 test pairs of 64x64 halves).
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    char tmpl[] = "/tmp/p2p_cli_XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    write_synthetic_dataset((dir / "data").string(), 6, 2, 64, 3);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+  std::string p(const std::string& rel) const { return (dir / rel).string(); }
+  // The train command on the tiny model, plus extra arguments.
+  std::vector<std::string> train(const std::string& name, std::vector<std::string> extra = {}) const {
+    std::vector<std::string> a = {
+        "train", "--dataroot",    p("data"), "--checkpoints-dir", p("ck"), "--name",      name, "--direction",
+        "BtoA",  "--load-size",   "72",      "--crop-size",       "64",    "--num-downs", "6",  "--ngf",
+        "8",     "--ndf",         "8",       "--device",          "cpu",   "--threads",   "1",  "--print-freq",
+        "1000",  "--sample-freq", "0"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+// The loss columns (epoch .. D_fake, not the time) of loss_log.csv.
+std::vector<std::string> loss_rows(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> rows;
+  std::string line;
+  while (std::getline(in, line)) rows.push_back(line.substr(0, line.rfind(',')));
+  return rows;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+}  // namespace
+
+TEST_CASE("cli: train, resume mid-epoch and test", "[cli]") {
+  Scratch s;
+  // 10 steps straight (one epoch is 6 steps), and 4 steps then a resume to 10.
+  Run straight = cli(s.train("straight", {"--max-iters", "10"}));
+  REQUIRE(straight.code == 0);
+  CHECK(straight.out.find("[default: 286]") != std::string::npos);  // the options table marks changes
+  Run part = cli(s.train("resumed", {"--max-iters", "4"}));
+  REQUIRE(part.code == 0);
+  CHECK(part.out.find("stopped at --max-iters 4") != std::string::npos);
+  Run rest = cli(s.train("resumed", {"--max-iters", "10", "--resume"}));
+  INFO(rest.err);
+  REQUIRE(rest.code == 0);
+  CHECK(rest.out.find("resuming from") != std::string::npos);
+  std::vector<std::string> a = loss_rows(s.p("ck/straight/loss_log.csv")),
+                           b = loss_rows(s.p("ck/resumed/loss_log.csv"));
+  CHECK(a.size() == 11);  // header + 10 steps
+  CHECK(a == b);          // same data order, dropout masks, Adam state and running statistics: same losses
+  CHECK(fs::exists(s.p("ck/resumed/opt.txt")));
+
+  Run test = cli({"test", "--dataroot", s.p("data"), "--checkpoints-dir", s.p("ck"), "--name", "resumed",
+                  "--results-dir", s.p("results"), "--device", "cpu"});
+  INFO(test.err);
+  REQUIRE(test.code == 0);
+  CHECK(test.out.find("PSNR") != std::string::npos);
+  const std::string res = s.p("results/resumed/test_latest/");
+  CHECK(fs::exists(res + "index.html"));
+  CHECK(fs::exists(res + "metrics.json"));
+  CHECK(fs::exists(res + "images/000006_fake_B.png"));  // test pairs are indices 6 and 7
+  CHECK(loss_rows(res + "metrics.csv").size() == 4);    // header, 2 images, mean
+}
+
+TEST_CASE("cli: bad input gives a clear error and a non-zero exit", "[cli]") {
+  Scratch s;
+  auto fails_with = [](const Run& r, const std::string& text) {
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.code != 0);
+    CHECK(r.err.find(text) != std::string::npos);
+  };
+  SECTION("missing and empty dataroot") {
+    std::vector<std::string> a = s.train("x");
+    a[2] = s.p("nowhere");
+    fails_with(cli(a), "no such folder");
+    fs::create_directories(s.p("empty"));
+    a[2] = s.p("empty");
+    fails_with(cli(a), "--dataroot");
+  }
+  SECTION("images that are not AB pairs, and corrupt files") {
+    fs::create_directories(s.p("odd/train"));
+    Image odd(65, 64);
+    save_png(s.p("odd/train/a.png"), odd);
+    std::vector<std::string> a = s.train("x");
+    a[2] = s.p("odd");
+    fails_with(cli(a), "not an AB pair");
+    write_text(s.p("corrupt/train/a.png"), "\x89PNG\r\n\x1a\n this is not really a png");
+    a[2] = s.p("corrupt");
+    fails_with(cli(a), "corrupt/train/a.png");
+    // A corrupt file met mid-run (not the first sample): the loader's error ends the run, no hang.
+    fs::create_directories(s.p("late"));
+    fs::copy(s.p("data/train"), s.p("late/train"));
+    write_text(s.p("late/train/zzz.png"), "garbage");
+    a[2] = s.p("late");
+    fails_with(cli(a), "zzz.png");
+  }
+  SECTION("sizes") {
+    fails_with(cli(s.train("x", {"--load-size", "60"})), "--crop-size 64 is larger than --load-size 60");
+    fails_with(cli(s.train("x", {"--crop-size", "48"})), "divisible by 2^6 = 64");
+    fails_with(cli(s.train("x", {"--netG", "unet_128"})), "--num-downs");
+  }
+  SECTION("checkpoints") {
+    fails_with(cli(s.train("x", {"--resume"})), "--resume: no checkpoint");
+    REQUIRE(cli(s.train("x", {"--max-iters", "1"})).code == 0);
+    fails_with(cli(s.train("x", {"--resume", "--ngf", "16"})), "was trained with --ngf 8");
+    fails_with(cli({"test", "--dataroot", s.p("data"), "--checkpoints-dir", s.p("ck"), "--name", "x", "--epoch", "7",
+                    "--device", "cpu"}),
+               "no checkpoint");
+    write_text(s.p("ck/x/latest.safetensors"), "not a checkpoint at all, just text");
+    fails_with(
+        cli({"test", "--dataroot", s.p("data"), "--checkpoints-dir", s.p("ck"), "--name", "x", "--device", "cpu"}),
+        "latest.safetensors");
+    fails_with(cli(s.train("x", {"--resume"})), "latest.safetensors");
+  }
+  SECTION("unknown option values") {
+    fails_with(cli(s.train("x", {"--norm", "foo"})), "--norm");
+    fails_with(cli(s.train("x", {"--direction", "XY"})), "--direction");
+    fails_with(cli(s.train("x", {"--device", "tpu"})), "--device");
+    fails_with(cli(s.train("x", {"--gan-mode", "wgan"})), "--gan-mode");
+    fails_with(cli(s.train("x", {"--bogus"})), "bogus");
+    fails_with(cli({"train"}), "--dataroot");
+  }
+  SECTION("--device cuda without a GPU") {
+    if (cuda_available()) return;  // nothing to check on a GPU machine
+    fails_with(cli(s.train("x", {"--device", "cuda"})), "use --device cpu");
+  }
+}
