@@ -301,6 +301,8 @@ template <class Op>
 void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
   if (gs.m == 0 || gs.n == 0) return;
   const dim3 grid((gs.m + kBM - 1) / kBM, (gs.n + kBN - 1) / kBN, chunks);
+  P2P_CHECK(grid.y <= 65535 && grid.z <= 65535,
+            "conv2d CUDA: GEMM of " << gs.m << " x " << gs.n << " in " << chunks << " chunks exceeds the grid limits");
   implicit_gemm_kernel<Op><<<grid, kThreads, 0, stream()>>>(op, gs);
   CUDA_CHECK_LAUNCH();
 }
