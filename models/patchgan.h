@@ -55,9 +55,8 @@ class PatchGAN {
     Tensor g_in;             // dL/d(stage input), for every stage but the first
   };
 
-  const Tensor& stage_output(const Stage& s) const;
-
   PatchGANOptions opts_;
+  std::string prefix_;
   std::vector<Stage> stages_;
 };
 

@@ -53,19 +53,20 @@ class UNet {
   // (-1, 1), the model's own buffer (valid until the next forward). Dropout draws one stream
   // offset per dropout layer from rng (training only).
   const Tensor& forward(const Tensor& x, bool training, RandomStreams& rng);
-  // dy = dL/dout; accumulates (+=) every parameter gradient into the store.
-  void backward(const Tensor& dy);
+  // dy = dL/dout; accumulates (+=) every parameter gradient into the store; dx = dL/dx (written,
+  // sized to x) when non-null (the trainer does not need it; the tests check it).
+  void backward(const Tensor& dy, Tensor* dx = nullptr);
   // One line per layer in network order: name, output shape of the last forward, parameter count.
   std::string summary() const;
   const UNetOptions& options() const { return opts_; }
   int64_t num_params() const;
 
  private:
-  struct Down {  // levels 2..D
-    LeakyReLU lrelu;
+  struct Down {       // levels 2..D
+    LeakyReLU lrelu;  // its output a_i is also the skip connection
     Conv2d conv;
     std::optional<Norm2d> norm;  // absent at the innermost level and with --norm none
-    Tensor d_out;                // dL/d(this level's output d_i), then reused for dL/dconv_out
+    Tensor g_d;                  // dL/dd_i (this level's output)
     Tensor g_conv, g_a;          // dL/d(conv output), dL/da_i
   };
   struct Up {  // levels 2..D
@@ -73,22 +74,24 @@ class UNet {
     ConvTranspose2d convt;
     std::optional<Norm2d> norm;
     std::optional<Dropout> dropout;
-    Concat cat;              // cat(a_i, u_i)
-    Tensor g_skip, g_u;      // dL/da_i through the skip, dL/du_i
-    Tensor g_norm, g_convt;  // dL/d(dropout input), dL/d(convt output)
-    Tensor g_relu;           // dL/d(relu output)
+    Concat cat;                // cat_i = cat(a_i, u_i)
+    Tensor g_cat;              // dL/dcat_i
+    Tensor g_skip, g_u;        // its two halves: dL/da_i through the skip, dL/du_i
+    Tensor g_dropout, g_norm;  // dL/d(dropout input), dL/d(norm input)
+    Tensor g_convt;            // dL/d(relu output)
   };
 
-  const Tensor& up_output(int level) const;  // u_i: the last layer of up level i
   static int inner(int level, int ngf);
 
   UNetOptions opts_;
   std::string prefix_;
-  Conv2d down1_conv_;
+  // The outermost level's layers are optional only so that the constructor can declare every
+  // parameter in network order; they always exist after it.
+  std::optional<Conv2d> down1_conv_;
   std::vector<Down> down_;  // down_[i - 2] is level i
   std::vector<Up> up_;      // up_[i - 2] is level i
   ReLU up1_relu_;
-  ConvTranspose2d up1_convt_;
+  std::optional<ConvTranspose2d> up1_convt_;
   Tanh up1_tanh_;
   Tensor g_tanh_, g_up1_relu_, g_d1_;
 };

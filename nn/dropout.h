@@ -22,6 +22,8 @@ class Dropout {
   float p_;
   bool training_ = false;
   uint64_t seed_ = 0, offset_ = 0;
+  Shape x_shape_;
+  Device device_ = Device::CPU;
   Tensor y_;
 };
 

@@ -41,6 +41,7 @@ class Norm2d {
   int weight_ = -1, bias_ = -1, running_mean_ = -1, running_var_ = -1;
   bool training_ = true;
   Tensor x_, y_, save_mean_, save_invstd_;
+  Tensor scratch_dx_;  // dx when the caller wants only parameter gradients (the kernels always write dx)
 };
 
 }  // namespace p2p

@@ -1,0 +1,95 @@
+#include "models/patchgan.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "nn/summary.h"
+#include "runtime/check.h"
+
+namespace p2p {
+
+namespace {
+const PatchGANOptions& validated(const PatchGANOptions& o) {
+  P2P_CHECK(o.n_layers >= 0 && o.n_layers <= 8, "--n-layers-d must be in 0..8, got " << o.n_layers);
+  P2P_CHECK(o.ndf > 0, "--ndf must be positive, got " << o.ndf);
+  P2P_CHECK(o.input_nc > 0, "PatchGAN: input_nc must be positive, got " << o.input_nc);
+  return o;
+}
+}  // namespace
+
+PatchGAN::PatchGAN(const PatchGANOptions& o, ParamStore& store, const std::string& prefix)
+    : opts_(validated(o)), prefix_(prefix) {
+  const bool use_bias = o.norm == NormKind::instance;  // as PyTorch: batch norm brings its own shift
+  const int ndf = o.ndf;
+  // One stage: Conv(cin -> cout, k, stride, pad, bias) -> [Norm(cout)] -> [LeakyReLU(0.2)].
+  auto stage = [&](int idx, int cin, int cout, int k, int stride, int pad, bool bias, bool norm, bool lrelu) {
+    const std::string n = std::to_string(idx);
+    Conv2d conv(store, prefix + ".conv" + n, cin, cout, k, stride, pad, bias);
+    std::optional<Norm2d> nl;
+    if (norm && o.norm != NormKind::none) nl.emplace(store, prefix + ".norm" + n, o.norm, cout);
+    std::optional<LeakyReLU> act;
+    if (lrelu) act.emplace(0.2f);
+    stages_.push_back(Stage{std::move(conv), std::move(nl), std::move(act)});
+  };
+
+  if (o.n_layers == 0) {  // PixelDiscriminator: 1x1 convolutions
+    stage(0, o.input_nc, ndf, 1, 1, 0, true, false, true);
+    stage(1, ndf, 2 * ndf, 1, 1, 0, use_bias, true, true);
+    stage(2, 2 * ndf, 1, 1, 1, 0, use_bias, false, false);
+    return;
+  }
+  // NLayerDiscriminator, nf(n) = ndf * min(2^n, 8).
+  auto nf = [&](int n) { return ndf * std::min(1 << std::min(n, 3), 8); };
+  stage(0, o.input_nc, ndf, 4, 2, 1, true, false, true);
+  for (int n = 1; n < o.n_layers; ++n) stage(n, nf(n - 1), nf(n), 4, 2, 1, use_bias, true, true);
+  stage(o.n_layers, nf(o.n_layers - 1), nf(o.n_layers), 4, 1, 1, use_bias, true, true);
+  stage(o.n_layers + 1, nf(o.n_layers), 1, 4, 1, 1, true, false, false);
+}
+
+int64_t PatchGAN::num_params() const {
+  int64_t n = 0;
+  for (const Stage& s : stages_) n += s.conv.num_params() + (s.norm ? s.norm->num_params() : 0);
+  return n;
+}
+
+const Tensor& PatchGAN::forward(const Tensor& x, bool training) {
+  P2P_CHECK(x.rank() == 4 && x.c() == opts_.input_nc,
+            "PatchGAN: expected an input [N, " << opts_.input_nc << ", H, W], got " << shape_str(x.shape()));
+  const Tensor* h = &x;
+  for (Stage& s : stages_) {
+    h = &s.conv.forward(*h);
+    if (s.norm) h = &s.norm->forward(*h, training);
+    if (s.lrelu) h = &s.lrelu->forward(*h);
+  }
+  return *h;
+}
+
+void PatchGAN::backward(const Tensor& dy, Tensor* dx, bool param_grads) {
+  const Tensor* g = &dy;
+  for (size_t k = stages_.size(); k-- > 0;) {
+    Stage& s = stages_[k];
+    if (s.lrelu) {
+      s.lrelu->backward(*g, &s.g_lrelu);
+      g = &s.g_lrelu;
+    }
+    if (s.norm) {
+      s.norm->backward(*g, &s.g_norm, param_grads);
+      g = &s.g_norm;
+    }
+    s.conv.backward(*g, k > 0 ? &s.g_in : dx, param_grads);
+    g = &s.g_in;
+  }
+}
+
+std::string PatchGAN::summary() const {
+  std::ostringstream os;
+  for (const Stage& s : stages_) {
+    summary_row(os, s.conv.name(), s.conv.output(), s.conv.num_params());
+    if (s.norm) summary_row(os, s.norm->name(), s.norm->output(), s.norm->num_params());
+    if (s.lrelu) summary_row(os, prefix_ + ".lrelu" + std::to_string(&s - stages_.data()), s.lrelu->output(), 0);
+  }
+  os << "PatchGAN: n_layers " << opts_.n_layers << ", " << num_params() << " parameters\n";
+  return os.str();
+}
+
+}  // namespace p2p
