@@ -7,7 +7,8 @@
 #   size:  on a GPU the paper's model (256x256, unet_256, 200 epochs; MAX_ITERS to stop earlier);
 #          on the CPU a small one (64x64, 6 U-Net levels, 16 filters, MAX_ITERS steps, default 300).
 # Then `pix2pix test` writes results/<name>/test_latest/index.html and prints L1, PSNR and SSIM.
-#   BUILD_DIR (default build), JOBS (default: all cores), NAME (default: demo_<data>), MAX_ITERS.
+#   BUILD_DIR (default build), JOBS (default: all cores), CMAKE_ARGS (extra configure flags),
+#   NAME (default: demo_<data>), MAX_ITERS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,8 @@ say "installing the build dependencies (tools/setup.sh)"
 bash tools/setup.sh
 build=${BUILD_DIR:-build}
 say "building in $build (Release)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DP2P_BUILD_TESTS=OFF
+# shellcheck disable=SC2086
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DP2P_BUILD_TESTS=OFF ${CMAKE_ARGS:-}
 cmake --build "$build" --target pix2pix -j "${JOBS:-$(nproc)}"
 p2p="$build/tools/pix2pix"
 
