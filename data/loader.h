@@ -11,7 +11,8 @@
 // `prefetch` batches are claimed ahead of the consumer; next() hands them out in order. An exception
 // in a worker is stored with its batch and rethrown by the next() that reaches that batch (the
 // following next() goes on with the batch after it). threads = 0 decodes inside next().
-// start_epoch() and the destructor stop and join the workers, also mid-epoch.
+// start_epoch() and the destructor stop and join the workers, also mid-epoch. One consumer thread
+// calls start_epoch() and next().
 //
 // Refinements of notes/nn_api.md: the seed comes from the dataset's options; epoch_permutation() and
 // order() are exposed for tests and for the trainer's logs.

@@ -198,6 +198,36 @@ TEST_CASE("PSNR and SSIM on known cases", "[data][metrics]") {
   double C1 = (0.01 * 255) * (0.01 * 255);
   CHECK(ssim(c1, c2) == Approx((2 * 100.0 * 140 + C1) / (100.0 * 100 + 140.0 * 140 + C1)).epsilon(1e-9));
 
+  // Against the definition written out directly: a 2-D window at every valid position, centred
+  // moments sum w (x - mu_x)(y - mu_y) (the implementation filters separably and uses E[xy] - mu_x mu_y).
+  Image p = noise_image(19, 15, 21), q = noise_image(19, 15, 22);
+  for (size_t i = 0; i < q.px.size(); ++i) q.px[i] = static_cast<uint8_t>((p.px[i] * 3 + q.px[i]) / 4);
+  double g[11], gsum = 0;
+  for (int i = 0; i < 11; ++i) gsum += g[i] = std::exp(-(i - 5) * (i - 5) / (2 * 1.5 * 1.5));
+  double C2 = (0.03 * 255) * (0.03 * 255), want = 0;
+  for (int ch = 0; ch < 3; ++ch) {
+    double mean = 0;
+    for (int y0 = 0; y0 + 11 <= 15; ++y0)
+      for (int x0 = 0; x0 + 11 <= 19; ++x0) {
+        auto sum_w = [&](auto f) {
+          double s = 0;
+          for (int dy = 0; dy < 11; ++dy)
+            for (int dx = 0; dx < 11; ++dx)
+              s += g[dy] * g[dx] / (gsum * gsum) *
+                   f(double(p.at(x0 + dx, y0 + dy, ch)), double(q.at(x0 + dx, y0 + dy, ch)));
+          return s;
+        };
+        double mx = sum_w([](double u, double) { return u; }), my = sum_w([](double, double v) { return v; });
+        double vx = sum_w([&](double u, double) { return (u - mx) * (u - mx); });
+        double vy = sum_w([&](double, double v) { return (v - my) * (v - my); });
+        double cxy = sum_w([&](double u, double v) { return (u - mx) * (v - my); });
+        mean += (2 * mx * my + C1) * (2 * cxy + C2) / ((mx * mx + my * my + C1) * (vx + vy + C2));
+      }
+    want += mean / (5 * 9) / 3;
+  }
+  // Two summation orders of the same double-precision sums: agreement to ~1e-12 expected, 1e-9 allowed.
+  CHECK(ssim(p, q) == Approx(want).epsilon(1e-9));
+
   CHECK_THROWS_WITH(psnr(a, Image(10, 10)), Catch::Contains("differ in size"));
   CHECK_THROWS_WITH(ssim(Image(8, 8), Image(8, 8)), Catch::Contains("11x11"));
 }
