@@ -10,6 +10,7 @@
 //   0 beyond, a = -0.5;
 //   the weights become 22-bit fixed point (rounded half away from zero), out = clamp(floor((2^21 +
 //   sum_j w_j * in_j) / 2^22), 0, 255): an 8-bit result, rounded, after each pass.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -72,31 +73,40 @@ uint8_t clip8(int32_t acc) {
   return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
+// Each row: output x accumulates its taps over the neighbouring input pixels, all channels at once.
 Image resize_horizontal(const Image& in, int w) {
   Taps t = make_taps(in.w, w);
   Image out(w, in.h, in.c);
-  for (int y = 0; y < in.h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int ch = 0; ch < in.c; ++ch) {
-        int32_t acc = 1 << (kPrecisionBits - 1);
-        const int32_t* k = &t.weight[static_cast<size_t>(x) * t.ksize];
-        for (int j = 0; j < t.count[x]; ++j) acc += in.at(t.first[x] + j, y, ch) * k[j];
-        out.at(x, y, ch) = clip8(acc);
-      }
+  std::vector<int32_t> acc(in.c);
+  for (int y = 0; y < in.h; ++y) {
+    const uint8_t* row = &in.px[static_cast<size_t>(y) * in.w * in.c];
+    uint8_t* dst = &out.px[static_cast<size_t>(y) * w * in.c];
+    for (int x = 0; x < w; ++x) {
+      std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
+      const int32_t* k = &t.weight[static_cast<size_t>(x) * t.ksize];
+      const uint8_t* src = row + static_cast<size_t>(t.first[x]) * in.c;
+      for (int j = 0; j < t.count[x]; ++j)
+        for (int ch = 0; ch < in.c; ++ch) acc[ch] += src[j * in.c + ch] * k[j];
+      for (int ch = 0; ch < in.c; ++ch) dst[x * in.c + ch] = clip8(acc[ch]);
+    }
+  }
   return out;
 }
 
+// Each output row is a weighted sum of whole input rows (integer sums, so the order does not matter).
 Image resize_vertical(const Image& in, int h) {
   Taps t = make_taps(in.h, h);
   Image out(in.w, h, in.c);
+  size_t row_len = static_cast<size_t>(in.w) * in.c;
+  std::vector<int32_t> acc(row_len);
   for (int y = 0; y < h; ++y) {
+    std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
     const int32_t* k = &t.weight[static_cast<size_t>(y) * t.ksize];
-    for (int x = 0; x < in.w; ++x)
-      for (int ch = 0; ch < in.c; ++ch) {
-        int32_t acc = 1 << (kPrecisionBits - 1);
-        for (int j = 0; j < t.count[y]; ++j) acc += in.at(x, t.first[y] + j, ch) * k[j];
-        out.at(x, y, ch) = clip8(acc);
-      }
+    for (int j = 0; j < t.count[y]; ++j) {
+      const uint8_t* src = &in.px[(t.first[y] + j) * row_len];
+      for (size_t i = 0; i < row_len; ++i) acc[i] += src[i] * k[j];
+    }
+    for (size_t i = 0; i < row_len; ++i) out.px[y * row_len + i] = clip8(acc[i]);
   }
   return out;
 }
