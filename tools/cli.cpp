@@ -1,4 +1,5 @@
-// The command line (CLI11): `pix2pix train | test | synth` with the options of tools/options.h.
+// The command line (CLI11): `pix2pix train | test | synth | bench` with the options of tools/options.h
+// (bench's in tools/commands.h).
 // Value errors CLI11 can see (unknown option, --norm foo, --direction XY, --device tpu, a non-number)
 // are its own messages; everything else is a p2p::Error from the command, printed as "error: ...".
 // Either way the exit code is non-zero.
@@ -81,6 +82,34 @@ void add_synth(CLI::App& app, SynthOptions& o) {
   c->add_option("--seed", o.seed, "seed of the layouts");
 }
 
+void add_bench(CLI::App& app, BenchOptions& o) {
+  CLI::App* c = app.add_subcommand("bench", "time the whole training step on synthetic data, with and without loading");
+  c->add_option("--batch-sizes", o.batch_sizes, "comma-separated batch sizes, one table row pair each");
+  c->add_option("--size", o.size, "image size (divisible by 2^num-downs)");
+  c->add_option("--num-downs", o.num_downs, "U-Net levels (8 for 256x256, 7 for 128x128)")->check(CLI::Range(5, 12));
+  c->add_option("--netG", o.netG, "unet_256 (8 levels) or unet_128 (7 levels)")
+      ->check(CLI::IsMember({"unet_256", "unet_128"}));
+  c->add_option("--ngf", o.ngf, "generator filters in the first layer")->check(CLI::PositiveNumber);
+  c->add_option("--ndf", o.ndf, "discriminator filters in the first layer")->check(CLI::PositiveNumber);
+  c->add_option("--n-layers-d", o.n_layers_d, "PatchGAN layers (3 = 70x70; 0 = PixelGAN)")->check(CLI::Range(0, 8));
+  c->add_option("--norm", o.norm, "batch, instance or none")->check(CLI::IsMember({"batch", "instance", "none"}));
+  c->add_option("--device", o.device, "cuda or cpu (default: cuda when a GPU is present)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  c->add_option("--warmup", o.warmup, "untimed steps before each timed pass");
+  c->add_option("--iters", o.iters, "timed steps per batch size and mode");
+  c->add_option("--seed", o.seed, "seed of the initialisation, the synthetic data and the data order");
+  c->add_option("--threads", o.threads, "data loading threads (data included)");
+  c->add_option("--json", o.json, "also write the results to this JSON file");
+}
+
+// --netG and --num-downs given together must agree (validate() cannot tell a given default from none).
+void check_netG(CLI::App* c, const std::string& netG, int num_downs) {
+  if (!c->count("--netG") || !c->count("--num-downs")) return;
+  int n = netG == "unet_256" ? 8 : 7;
+  P2P_CHECK(num_downs == n,
+            "--netG " << netG << " means --num-downs " << n << ", but --num-downs " << num_downs << " was given");
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, Console& con) {
@@ -91,9 +120,11 @@ int run_cli(int argc, const char* const* argv, Console& con) {
   TrainOptions train;
   TestOptions test;
   SynthOptions synth;
+  BenchOptions bench;
   add_train(app, train);
   add_test(app, test);
   add_synth(app, synth);
+  add_bench(app, bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,15 +132,13 @@ int run_cli(int argc, const char* const* argv, Console& con) {
   }
   try {
     if (app.got_subcommand("train")) {
-      CLI::App* c = app.get_subcommand("train");
-      if (c->count("--netG") && c->count("--num-downs")) {
-        int n = train.netG == "unet_256" ? 8 : 7;
-        P2P_CHECK(train.num_downs == n, "--netG " << train.netG << " means --num-downs " << n << ", but --num-downs "
-                                                  << train.num_downs << " was given");
-      }
+      check_netG(app.get_subcommand("train"), train.netG, train.num_downs);
       run_train(train, con);
     } else if (app.got_subcommand("test")) {
       run_test(test, con);
+    } else if (app.got_subcommand("bench")) {
+      check_netG(app.get_subcommand("bench"), bench.netG, bench.num_downs);
+      run_bench(bench, con);
     } else {
       run_synth(synth, con);
     }

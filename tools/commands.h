@@ -10,12 +10,27 @@
 
 namespace p2p {
 
+struct BenchOptions {
+  std::string batch_sizes = "1,16";  // comma-separated
+  int size = 256, num_downs = 8;
+  std::string netG;  // unet_256 | unet_128 (sets num_downs 8 | 7); empty = from num_downs
+  int ngf = 64, ndf = 64, n_layers_d = 3;
+  std::string norm = "batch", device;  // device empty = cuda when a GPU is present
+  int warmup = 5, iters = 50;
+  uint64_t seed = 0;
+  int threads = 4;
+  std::string json;  // empty = no JSON output
+};
+
 // Trains (or resumes) as described in train_command.cpp; writes under <checkpoints-dir>/<name>/.
 void run_train(TrainOptions opt, Console& con);
 // Runs a checkpoint over a split; writes images, index.html and metrics under <results-dir>/<name>/.
 void run_test(const TestOptions& opt, Console& con);
 // Writes a synthetic AB dataset (data/synthetic.h).
 void run_synth(const SynthOptions& opt, Console& con);
+// Times Pix2Pix::train_step per batch size, with and without data loading (see bench_command.cpp);
+// prints a table and optionally writes it as JSON.
+void run_bench(const BenchOptions& opt, Console& con);
 
 // The command line: parses argv (argv[0] the program name), runs the subcommand, prints errors to
 // con.err; returns the process exit code (0 success, non-zero on any error).
