@@ -84,7 +84,7 @@ void add_synth(CLI::App& app, SynthOptions& o) {
 
 void add_bench(CLI::App& app, BenchOptions& o) {
   CLI::App* c = app.add_subcommand("bench", "time the whole training step on synthetic data, with and without loading");
-  c->add_option("--batch-sizes", o.batch_sizes, "comma-separated batch sizes, one table row pair each");
+  c->add_option("--batch-sizes", o.batch_sizes, "comma-separated batch sizes (two table rows each)");
   c->add_option("--size", o.size, "image size (divisible by 2^num-downs)");
   c->add_option("--num-downs", o.num_downs, "U-Net levels (8 for 256x256, 7 for 128x128)")->check(CLI::Range(5, 12));
   c->add_option("--netG", o.netG, "unet_256 (8 levels) or unet_128 (7 levels)")
