@@ -8,8 +8,8 @@
 #include "kernels/batch_norm2d.h"
 
 #include <cmath>
-#include <string>
 
+#include "kernels/norm_shapes.h"
 #include "runtime/dispatch.h"
 
 namespace p2p {
@@ -116,32 +116,10 @@ P2P_INSTANTIATE(double)
 
 }  // namespace ref
 
-namespace {
-// Shape checks for one call: x is [N, C, H, W]; activation-shaped tensors match x, per-channel ones
-// are [C]. An optional tensor (null pointer or undefined) is skipped.
-struct Shapes {
-  const char* op;
-  const Tensor& x;
-  NormGeom geom() const {
-    check_rank(x, 4, (std::string(op) + ": x").c_str());
-    return NormGeom{x.n(), x.c(), x.h(), x.w()};
-  }
-  void like_x(const Tensor& t, const char* name) const {
-    check_shape(t, x.shape(), (std::string(op) + ": " + name + " (the shape of x)").c_str());
-  }
-  void per_channel(const Tensor& t, const char* name) const {
-    check_shape(t, {x.dim(1)}, (std::string(op) + ": " + name + " (one value per channel of x)").c_str());
-  }
-  void per_channel(const Tensor* t, const char* name) const {
-    if (t && t->defined()) per_channel(*t, name);
-  }
-};
-}  // namespace
-
 void batch_norm2d_forward_train(const Tensor& x, const Tensor* gamma, const Tensor* beta, float eps, float momentum,
                                 Tensor& y, Tensor& save_mean, Tensor& save_invstd, Tensor* running_mean,
                                 Tensor* running_var) {
-  Shapes s{"batch_norm2d_forward_train", x};
+  NormShapes s{"batch_norm2d_forward_train", x};
   Device dev = common_device({&x, gamma, beta, &y, &save_mean, &save_invstd, running_mean, running_var}, s.op);
   NormGeom g = s.geom();
   s.like_x(y, "y");
@@ -165,7 +143,7 @@ void batch_norm2d_forward_train(const Tensor& x, const Tensor* gamma, const Tens
 
 void batch_norm2d_forward_eval(const Tensor& x, const Tensor* gamma, const Tensor* beta, const Tensor& running_mean,
                                const Tensor& running_var, float eps, Tensor& y) {
-  Shapes s{"batch_norm2d_forward_eval", x};
+  NormShapes s{"batch_norm2d_forward_eval", x};
   Device dev = common_device({&x, gamma, beta, &running_mean, &running_var, &y}, s.op);
   NormGeom g = s.geom();
   s.like_x(y, "y");
@@ -183,7 +161,7 @@ void batch_norm2d_forward_eval(const Tensor& x, const Tensor* gamma, const Tenso
 
 void batch_norm2d_backward_train(const Tensor& dy, const Tensor& x, const Tensor* gamma, const Tensor& save_mean,
                                  const Tensor& save_invstd, Tensor& dx, Tensor* dgamma, Tensor* dbeta) {
-  Shapes s{"batch_norm2d_backward_train", x};
+  NormShapes s{"batch_norm2d_backward_train", x};
   Device dev = common_device({&dy, &x, gamma, &save_mean, &save_invstd, &dx, dgamma, dbeta}, s.op);
   NormGeom g = s.geom();
   s.like_x(dy, "dy");
@@ -203,7 +181,7 @@ void batch_norm2d_backward_train(const Tensor& dy, const Tensor& x, const Tensor
 
 void batch_norm2d_backward_eval(const Tensor& dy, const Tensor& x, const Tensor* gamma, const Tensor& running_mean,
                                 const Tensor& running_var, float eps, Tensor& dx, Tensor* dgamma, Tensor* dbeta) {
-  Shapes s{"batch_norm2d_backward_eval", x};
+  NormShapes s{"batch_norm2d_backward_eval", x};
   Device dev = common_device({&dy, &x, gamma, &running_mean, &running_var, &dx, dgamma, dbeta}, s.op);
   NormGeom g = s.geom();
   s.like_x(dy, "dy");

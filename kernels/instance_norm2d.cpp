@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/norm_shapes.h"
 #include "runtime/dispatch.h"
 
 namespace p2p {
@@ -68,22 +69,9 @@ P2P_INSTANTIATE(double)
 }  // namespace ref
 
 namespace {
-// Shape checks: x is [N, C, H, W]; activation-shaped tensors match x; affine ones are [C]; the
-// saved statistics [N, C]. An optional tensor (null pointer or undefined) is skipped.
-struct Shapes {
-  const char* op;
-  const Tensor& x;
-  NormGeom geom() const {
-    check_rank(x, 4, (std::string(op) + ": x").c_str());
-    return NormGeom{x.n(), x.c(), x.h(), x.w()};
-  }
-  void like_x(const Tensor& t, const char* name) const {
-    check_shape(t, x.shape(), (std::string(op) + ": " + name + " (the shape of x)").c_str());
-  }
-  void per_channel(const Tensor* t, const char* name) const {
-    if (t && t->defined())
-      check_shape(*t, {x.dim(1)}, (std::string(op) + ": " + name + " (one value per channel of x)").c_str());
-  }
+// The shapes of norm_shapes.h, and the saved statistics: one value per image and channel, [N, C].
+struct Shapes : NormShapes {
+  using NormShapes::NormShapes;
   void per_image_channel(const Tensor& t, const char* name) const {
     check_shape(t, {x.dim(0), x.dim(1)},
                 (std::string(op) + ": " + name + " (one value per image and channel)").c_str());
