@@ -8,21 +8,10 @@
 
 #include <algorithm>
 
+#include "kernels/conv_taps.h"
 #include "runtime/dispatch.h"
 
 namespace p2p {
-
-namespace {
-// [lo, hi): the o in [0, n_out) with 0 <= o * stride + offset < n_in.
-struct TapRange {
-  int lo, hi;
-};
-TapRange tap_range(int n_out, int n_in, int offset, int stride) {
-  const int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  const int hi = n_in - offset <= 0 ? 0 : std::min(n_out, (n_in - offset - 1) / stride + 1);
-  return {lo, std::max(lo, hi)};
-}
-}  // namespace
 
 namespace ref {
 

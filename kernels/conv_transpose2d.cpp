@@ -10,21 +10,10 @@
 
 #include <algorithm>
 
+#include "kernels/conv_taps.h"
 #include "runtime/dispatch.h"
 
 namespace p2p {
-
-namespace {
-// [lo, hi): the i in [0, n_in) whose target i * stride + offset lies in [0, n_out).
-struct TapRange {
-  int lo, hi;
-};
-TapRange tap_range(int n_in, int n_out, int offset, int stride) {
-  const int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-  const int hi = n_out - offset <= 0 ? 0 : std::min(n_in, (n_out - offset - 1) / stride + 1);
-  return {lo, std::max(lo, hi)};
-}
-}  // namespace
 
 namespace ref {
 
