@@ -4,48 +4,30 @@
 #include <cmath>
 #include <vector>
 
-#include "data/image.h"
-#include "data/synthetic.h"
 #include "models/pix2pix.h"
 #include "runtime/allocator.h"
 #include "tests/testing.h"
+#include "tests/trainer_fixtures.h"
 
 using namespace p2p;
 
 namespace {
 
-Pix2PixOptions tiny_options() {
-  Pix2PixOptions o;
-  o.num_downs = 6;
-  o.ngf = 8;
-  o.ndf = 8;
-  o.seed = 11;
-  return o;
-}
-
-// Two synthetic pairs (labels -> photo) of 64x64 on the CPU.
-void batch(uint64_t first, Tensor& A, Tensor& B) {
-  A = Tensor({2, 3, 64, 64});
-  B = Tensor({2, 3, 64, 64});
-  for (int i = 0; i < 2; ++i) {
-    SyntheticPair s = make_synthetic_pair(64, 2, first + i);
-    A.batch(i).copy_from(image_to_tensor(s.labels));
-    B.batch(i).copy_from(image_to_tensor(s.photo));
-  }
-}
+// The model seed of these tests, and batches of two pairs of the synthetic set with data seed 2.
+Pix2PixOptions tiny_options() { return testing::tiny_options(/*seed=*/11); }
+testing::Pair batch(uint64_t first) { return testing::synthetic_batch(first, 2, /*data_seed=*/2); }
 
 double rel(float got, float want) { return std::fabs(got - want) / std::max(std::fabs(want), 1e-6f); }
 
 }  // namespace
 
 TEST_CASE("pix2pix step: CUDA matches the CPU reference", "[trainer][gpu]") {
-  Tensor A, B;
-  batch(0, A, B);
+  const testing::Pair p = batch(0);
   // Same seed: the initial weights are drawn on the host (identical), the dropout masks come from
   // the same Philox streams on both backends.
   Pix2Pix cpu(tiny_options(), Device::CPU), gpu(tiny_options(), Device::CUDA);
   REQUIRE(cpu.g_store().values().to_vector() == gpu.g_store().values().to_vector());
-  StepLosses lc = cpu.train_step(A, B), lg = gpu.train_step(A, B);
+  StepLosses lc = cpu.train_step(p.A, p.B), lg = gpu.train_step(p.A, p.B);
   // 1e-4: the kernels sum in another order than the reference (convolutions, norm statistics, loss
   // means), ~1e-7 relative per reduction, compounded over ~20 layers forward and backward and three
   // D passes; a real bug (a wrong index, a missed term) shows up at 1e-2 or more.
@@ -77,21 +59,21 @@ TEST_CASE("pix2pix step: CUDA matches the CPU reference", "[trainer][gpu]") {
 }
 
 TEST_CASE("pix2pix step on CUDA: deterministic, and no cudaMalloc after the first step", "[trainer][gpu]") {
-  std::vector<Tensor> As(5), Bs(5);
-  for (int i = 0; i < 5; ++i) batch(2 * i, As[i], Bs[i]);
+  std::vector<testing::Pair> data;
+  for (int i = 0; i < 5; ++i) data.push_back(batch(2 * i));
   // Inputs already on the GPU, as the trainer could hand them over, and on the host: both paths.
   Pix2Pix a(tiny_options(), Device::CUDA), b(tiny_options(), Device::CUDA);
   std::vector<float> la, lb;
   size_t mallocs_after_first = 0;
   for (int i = 0; i < 5; ++i) {
-    StepLosses x = a.train_step(As[i], Bs[i]);
+    StepLosses x = a.train_step(data[i].A, data[i].B);
     if (i == 0) mallocs_after_first = allocator_stats().cuda_mallocs;
     la.insert(la.end(), {x.g_gan, x.g_l1, x.d_real, x.d_fake});
   }
   // Steps 2..5 reuse every buffer (layer outputs, gradients, the loss slots): no new device memory.
   CHECK(allocator_stats().cuda_mallocs == mallocs_after_first);
   for (int i = 0; i < 5; ++i) {
-    StepLosses x = b.train_step(As[i].to(Device::CUDA), Bs[i].to(Device::CUDA));
+    StepLosses x = b.train_step(data[i].A.to(Device::CUDA), data[i].B.to(Device::CUDA));
     lb.insert(lb.end(), {x.g_gan, x.g_l1, x.d_real, x.d_fake});
   }
   CHECK(la == lb);  // bit for bit: fixed reduction orders, no atomics

@@ -8,37 +8,18 @@
 #include <string>
 #include <vector>
 
-#include "data/image.h"
-#include "data/synthetic.h"
 #include "models/pix2pix.h"
 #include "runtime/check.h"
+#include "tests/trainer_fixtures.h"
 
 using namespace p2p;
 
 namespace {
 
-Pix2PixOptions tiny_options() {
-  Pix2PixOptions o;
-  o.num_downs = 6;
-  o.ngf = 8;
-  o.ndf = 8;
-  o.seed = 5;
-  return o;
-}
-
-// A batch of n synthetic pairs (labels -> photo), 64x64, pair indices first .. first + n - 1.
-struct Pair {
-  Tensor A, B;
-};
-Pair synthetic_batch(uint64_t first, int n) {
-  Pair p{Tensor({n, 3, 64, 64}), Tensor({n, 3, 64, 64})};
-  for (int i = 0; i < n; ++i) {
-    SyntheticPair s = make_synthetic_pair(64, /*seed=*/1, first + i);
-    p.A.batch(i).copy_from(image_to_tensor(s.labels));
-    p.B.batch(i).copy_from(image_to_tensor(s.photo));
-  }
-  return p;
-}
+// The model seed and the synthetic data set of these tests.
+using testing::Pair;
+Pix2PixOptions tiny_options() { return testing::tiny_options(/*seed=*/5); }
+Pair synthetic_batch(uint64_t first, int n) { return testing::synthetic_batch(first, n, /*data_seed=*/1); }
 
 std::string temp_path(const std::string& stem) {
   return "/tmp/p2p_trainer_" + std::to_string(::getpid()) + "_" + stem + ".safetensors";
