@@ -11,9 +11,8 @@
 namespace p2p::cuda {
 
 namespace {
-__device__ __forceinline__ bool keep(uint32_t bits, float p) {
-  return static_cast<float>(bits >> 8) * (1.0f / 16777216.0f) >= p;  // philox_uniform(...) >= p
-}
+// Word i mod 4 of counter i / 4 is philox_bits(seed, offset, i): keep_i = philox_uniform(seed, offset, i) >= p.
+__device__ __forceinline__ bool keep(uint32_t bits, float p) { return philox_unit(bits) >= p; }
 
 __global__ void dropout_kernel(int64_t n, const float* in, float p, float scale, uint64_t seed, uint64_t offset,
                                bool vec, float* out) {

@@ -51,9 +51,13 @@ P2P_HD uint32_t philox_bits(uint64_t seed, uint64_t offset, uint64_t i) {
   return philox4x32_10(i >> 2, offset, seed).v[i & 3];
 }
 
-// Uniform in [0, 1) with 24 random bits: exactly representable, so identical on every backend.
+// A 32-bit word to a uniform in [0, 1): its top 24 bits times 2^-24, exactly representable, so
+// identical on every backend. Kernels that take four words from one philox4x32_10 call use it directly.
+P2P_HD float philox_unit(uint32_t bits) { return static_cast<float>(bits >> 8) * (1.0f / 16777216.0f); }
+
+// Element i of stream (seed, offset) as a uniform in [0, 1).
 P2P_HD float philox_uniform(uint64_t seed, uint64_t offset, uint64_t i) {
-  return static_cast<float>(philox_bits(seed, offset, i) >> 8) * (1.0f / 16777216.0f);
+  return philox_unit(philox_bits(seed, offset, i));
 }
 
 }  // namespace p2p
