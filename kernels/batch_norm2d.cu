@@ -141,6 +141,14 @@ __device__ A block_reduce(A a) {
   }
   return a;
 }
+// Group k's partials part[k * chunks + u], u < chunks, combined by one warp in a fixed order (lane
+// l takes u = l, l + 32, ..., then the warp tree); lane 0 ends with the group's total.
+template <class A>
+__device__ A combine_chunks(const A* __restrict__ part, int k, int chunks, int lane) {
+  A a{};
+  for (int u = lane; u < chunks; u += 32) a = merge(a, part[int64_t(k) * chunks + u]);
+  return warp_reduce(a);
+}
 
 // A group's mean and invstd, either saved by the training forward or from the running statistics:
 // invstd = 1 / sqrt(running_var + eps).
@@ -191,9 +199,7 @@ __global__ void moments_finish_kernel(int groups, int chunks, const Moments* __r
                                       float* running_var) {
   const int k = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
   if (k >= groups) return;  // the whole warp leaves together
-  Moments a{};
-  for (int u = lane; u < chunks; u += 32) a = merge(a, part[int64_t(k) * chunks + u]);
-  a = warp_reduce(a);
+  const Moments a = combine_chunks(part, k, chunks, lane);
   if (lane != 0) return;
   const float var = a.m2 / float(m);  // biased: used to normalise
   save_mean[k] = a.mean;
@@ -267,9 +273,7 @@ __global__ void grad_sums_finish_kernel(int groups, int chunks, const GradSums* 
                                         float center, float* dgamma, float* dbeta, GradSums* means) {
   const int k = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
   if (k >= groups) return;  // the whole warp leaves together
-  GradSums a{};
-  for (int u = lane; u < chunks; u += 32) a = merge(a, part[int64_t(k) * chunks + u]);
-  a = warp_reduce(a);
+  const GradSums a = combine_chunks(part, k, chunks, lane);
   if (lane != 0) return;
   if (dbeta) dbeta[k] += a.g;
   if (dgamma) dgamma[k] += a.gx;
