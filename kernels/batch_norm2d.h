@@ -53,8 +53,8 @@ void batch_norm_backward_train(const NormGeom& g, const float* dy, const float* 
                                const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
                                float* dbeta);
 void batch_norm_backward_eval(const NormGeom& g, const float* dy, const float* x, const float* gamma,
-                              const float* running_mean, const float* running_var, float eps, float* dx,
-                              float* dgamma, float* dbeta);
+                              const float* running_mean, const float* running_var, float eps, float* dx, float* dgamma,
+                              float* dbeta);
 }  // namespace cuda
 
 // Tensor level. x, y, dy, dx: [N, C, H, W]; gamma, beta, saves and running statistics: [C].

@@ -15,8 +15,8 @@ template void axpy<double>(int64_t, double, const double*, double*);
 
 void axpy(float alpha, const Tensor& x, Tensor& y) {
   Device dev = common_device({&x, &y}, "axpy");
-  P2P_CHECK(x.numel() == y.numel(), "axpy: x " << shape_str(x.shape()) << " and y " << shape_str(y.shape())
-                                               << " differ in size");
+  P2P_CHECK(x.numel() == y.numel(),
+            "axpy: x " << shape_str(x.shape()) << " and y " << shape_str(y.shape()) << " differ in size");
   if (dev == Device::CUDA)
     P2P_ON_CUDA(cuda::axpy(x.numel(), alpha, x.data(), y.data()));
   else

@@ -60,8 +60,8 @@ void* alloc_bytes(Device dev, size_t bytes) {
     c.stats.bytes_cached = 0;
     err = cudaMalloc(&p, n);
   }
-  P2P_CHECK(err == cudaSuccess, "cudaMalloc of " << bytes << " bytes failed: " << cudaGetErrorString(err)
-                                                 << " (" << (c.stats.bytes_in_use >> 20) << " MiB in use)");
+  P2P_CHECK(err == cudaSuccess, "cudaMalloc of " << bytes << " bytes failed: " << cudaGetErrorString(err) << " ("
+                                                 << (c.stats.bytes_in_use >> 20) << " MiB in use)");
   c.stats.cuda_mallocs++;
   c.stats.bytes_in_use += n;
   return p;

@@ -12,10 +12,10 @@ void* alloc_bytes(Device dev, size_t bytes);
 void free_bytes(Device dev, void* ptr, size_t bytes);
 
 struct AllocatorStats {
-  size_t cuda_mallocs = 0;    // calls to cudaMalloc so far
-  size_t cache_hits = 0;      // allocations served from the free lists
-  size_t bytes_in_use = 0;    // GPU bytes handed out and not yet freed
-  size_t bytes_cached = 0;    // GPU bytes held in the free lists
+  size_t cuda_mallocs = 0;  // calls to cudaMalloc so far
+  size_t cache_hits = 0;    // allocations served from the free lists
+  size_t bytes_in_use = 0;  // GPU bytes handed out and not yet freed
+  size_t bytes_cached = 0;  // GPU bytes held in the free lists
 };
 AllocatorStats allocator_stats();
 // Returns the cached GPU blocks to the driver (cudaFree).

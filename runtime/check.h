@@ -16,13 +16,13 @@ struct Error : std::runtime_error {
 }  // namespace p2p
 
 // P2P_CHECK(cond, "stream" << "able" << message): throws p2p::Error when cond is false.
-#define P2P_CHECK(cond, ...)                         \
-  do {                                               \
-    if (!(cond)) {                                   \
-      std::ostringstream p2p_os_;                    \
-      p2p_os_ << __VA_ARGS__;                        \
+#define P2P_CHECK(cond, ...)                          \
+  do {                                                \
+    if (!(cond)) {                                    \
+      std::ostringstream p2p_os_;                     \
+      p2p_os_ << __VA_ARGS__;                         \
       ::p2p::fail(__FILE__, __LINE__, p2p_os_.str()); \
-    }                                                \
+    }                                                 \
   } while (0)
 
 #define P2P_FAIL(...) P2P_CHECK(false, __VA_ARGS__)

@@ -8,13 +8,13 @@
 #include "runtime/check.h"
 
 // Every CUDA runtime call goes through CUDA_CHECK; the error names the call, the file and the line.
-#define CUDA_CHECK(expr)                                                                        \
-  do {                                                                                          \
-    cudaError_t p2p_err_ = (expr);                                                              \
-    if (p2p_err_ != cudaSuccess)                                                                \
-      ::p2p::fail(__FILE__, __LINE__, std::string("CUDA error in ") + #expr + ": " +            \
-                                          cudaGetErrorName(p2p_err_) + " (" +                   \
-                                          cudaGetErrorString(p2p_err_) + ")");                  \
+#define CUDA_CHECK(expr)                                                                             \
+  do {                                                                                               \
+    cudaError_t p2p_err_ = (expr);                                                                   \
+    if (p2p_err_ != cudaSuccess)                                                                     \
+      ::p2p::fail(__FILE__, __LINE__,                                                                \
+                  std::string("CUDA error in ") + #expr + ": " + cudaGetErrorName(p2p_err_) + " (" + \
+                      cudaGetErrorString(p2p_err_) + ")");                                           \
   } while (0)
 
 // After a kernel launch: catches bad launch configurations at the launch site.

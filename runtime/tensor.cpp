@@ -122,8 +122,8 @@ void Tensor::fill(float value) {
 }
 
 Tensor Tensor::view(Shape shape) const {
-  P2P_CHECK(shape_numel(shape) == numel(), "view " << shape_str(shape) << " of " << shape_str(shape_)
-                                                   << " changes the element count");
+  P2P_CHECK(shape_numel(shape) == numel(),
+            "view " << shape_str(shape) << " of " << shape_str(shape_) << " changes the element count");
   Tensor t = *this;
   t.shape_ = std::move(shape);
   return t;
@@ -131,8 +131,7 @@ Tensor Tensor::view(Shape shape) const {
 
 Tensor Tensor::slice(int64_t offset, Shape shape) const {
   P2P_CHECK(offset >= 0 && offset + shape_numel(shape) <= numel(),
-            "slice of " << shape_numel(shape) << " elements at " << offset << " overruns a tensor of "
-                        << numel());
+            "slice of " << shape_numel(shape) << " elements at " << offset << " overruns a tensor of " << numel());
   Tensor t = *this;
   t.offset_ += offset;
   t.shape_ = std::move(shape);
@@ -153,14 +152,13 @@ void check_shape(const Tensor& t, const Shape& expected, const char* what) {
 
 void check_rank(const Tensor& t, int rank, const char* what) {
   P2P_CHECK(t.defined(), what << ": tensor is undefined");
-  P2P_CHECK(t.rank() == rank, what << ": shape " << shape_str(t.shape()) << " has rank " << t.rank() << ", expected "
-                                   << rank);
+  P2P_CHECK(t.rank() == rank,
+            what << ": shape " << shape_str(t.shape()) << " has rank " << t.rank() << ", expected " << rank);
 }
 
 void check_same_device(const Tensor& a, const Tensor& b, const char* what) {
-  P2P_CHECK(a.device() == b.device(),
-            what << ": tensors on different devices (" << device_name(a.device()) << " and " << device_name(b.device())
-                 << ")");
+  P2P_CHECK(a.device() == b.device(), what << ": tensors on different devices (" << device_name(a.device()) << " and "
+                                           << device_name(b.device()) << ")");
 }
 
 }  // namespace p2p

@@ -51,9 +51,9 @@ class Tensor {
   void zero() { fill(0.0f); }
 
   // Views sharing this tensor's storage.
-  Tensor view(Shape shape) const;                    // same element count
-  Tensor slice(int64_t offset, Shape shape) const;   // elements [offset, offset + numel(shape))
-  Tensor batch(int64_t i) const;                     // the i-th item along dim 0, keeping rank
+  Tensor view(Shape shape) const;                   // same element count
+  Tensor slice(int64_t offset, Shape shape) const;  // elements [offset, offset + numel(shape))
+  Tensor batch(int64_t i) const;                    // the i-th item along dim 0, keeping rank
 
  private:
   struct Storage;

@@ -46,7 +46,8 @@ TEST_CASE("gradcheck passes a correct backward", "[gradcheck][harness]") {
 }
 
 TEST_CASE("gradcheck fails each kind of wrong backward", "[gradcheck][harness]") {
-  for (Mistake m : {Mistake::flipped_sign, Mistake::dropped_term, Mistake::forgot_last, Mistake::overwrote_accumulator}) {
+  for (Mistake m :
+       {Mistake::flipped_sign, Mistake::dropped_term, Mistake::forgot_last, Mistake::overwrote_accumulator}) {
     GradReport r = check_gradients(toy_case(m));
     INFO(r.text);
     CHECK_FALSE(r.ok);

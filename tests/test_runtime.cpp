@@ -32,8 +32,9 @@ TEST_CASE("tensor shape, views and copies", "[runtime]") {
 
 TEST_CASE("shape errors name the tensor and the shapes", "[runtime]") {
   Tensor t({1, 3, 4, 4});
-  CHECK_THROWS_WITH(check_shape(t, {1, 3, 4, 5}, "conv input"),
-                    Catch::Contains("conv input") && Catch::Contains("[1, 3, 4, 4]") && Catch::Contains("[1, 3, 4, 5]"));
+  CHECK_THROWS_WITH(check_shape(t, {1, 3, 4, 5}, "conv input"), Catch::Contains("conv input") &&
+                                                                    Catch::Contains("[1, 3, 4, 4]") &&
+                                                                    Catch::Contains("[1, 3, 4, 5]"));
   CHECK_THROWS_WITH(t.view({5}), Catch::Contains("element count"));
   CHECK_THROWS_WITH(t.slice(40, {10}), Catch::Contains("overruns"));
   CHECK_THROWS_AS(Tensor({4}).n(), Error);
