@@ -10,27 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "tools/commands.h"
+#include "tests/cli_runner.h"
 
 using namespace p2p;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "pix2pix");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  Console con{out, err, false};
-  int code = run_cli(static_cast<int>(argv.size()), argv.data(), con);
-  return {code, out.str(), err.str()};
-}
+using Run = testing::CliRun;
+using testing::cli;
 
 // The bench on a 64x64 U-Net with 6 levels and 8 filters: a few hundred milliseconds per row pair.
 std::vector<std::string> tiny(std::vector<std::string> extra = {}) {
