@@ -28,6 +28,16 @@ Cache& cache() {
   return *c;
 }
 
+#ifdef P2P_WITH_CUDA
+// Frees every cached block (cudaFree waits for the device first). The caller holds c.mu.
+void release_cached_locked(Cache& c) {
+  for (auto& [size, blocks] : c.free_lists)
+    for (void* b : blocks) CUDA_CHECK(cudaFree(b));
+  c.free_lists.clear();
+  c.stats.bytes_cached = 0;
+}
+#endif
+
 }  // namespace
 
 void* alloc_bytes(Device dev, size_t bytes) {
@@ -54,10 +64,7 @@ void* alloc_bytes(Device dev, size_t bytes) {
   if (err == cudaErrorMemoryAllocation) {
     // Give the cached blocks back and try once more before reporting.
     cudaGetLastError();
-    for (auto& [size, blocks] : c.free_lists)
-      for (void* b : blocks) CUDA_CHECK(cudaFree(b));
-    c.free_lists.clear();
-    c.stats.bytes_cached = 0;
+    release_cached_locked(c);
     err = cudaMalloc(&p, n);
   }
   P2P_CHECK(err == cudaSuccess, "cudaMalloc of " << bytes << " bytes failed: " << cudaGetErrorString(err) << " ("
@@ -99,10 +106,7 @@ void allocator_release_cached() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
   CUDA_CHECK(cudaStreamSynchronize(cuda::stream()));
-  for (auto& [size, blocks] : c.free_lists)
-    for (void* b : blocks) CUDA_CHECK(cudaFree(b));
-  c.free_lists.clear();
-  c.stats.bytes_cached = 0;
+  release_cached_locked(c);
 #endif
 }
 
