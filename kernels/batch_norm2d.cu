@@ -20,7 +20,7 @@
 #include <initializer_list>
 
 #include "kernels/batch_norm2d.h"
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 
 namespace p2p::cuda {
 
@@ -225,8 +225,7 @@ __global__ void normalize_kernel(Layout L, const float* __restrict__ x, Stats s,
 
 template <int V>
 void normalize(const Layout& L, const float* x, const Stats& s, const float* gamma, const float* beta, float* y) {
-  normalize_kernel<V><<<grid_for(L.total_vectors(), 256), 256, 0, stream()>>>(L, x, s, gamma, beta, y);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(normalize_kernel<V>, grid_for(L.total_vectors(), 256), 256, L, x, s, gamma, beta, y);
 }
 
 template <int V>
@@ -237,13 +236,9 @@ void forward_train(const NormGeom& g, const float* x, const float* gamma, const 
   const int64_t parts = int64_t(L.groups) * plan.chunks;
   Tensor work({parts * int64_t(sizeof(Moments) / sizeof(float))}, Device::CUDA);
   Moments* part = reinterpret_cast<Moments*>(work.data());
-  moments_chunk_kernel<V>
-      <<<static_cast<unsigned>(parts), plan.block, 0, stream()>>>(L, x, plan.chunks, plan.chunk, part);
-  CUDA_CHECK_LAUNCH();
-  moments_finish_kernel<<<grid_for(int64_t(L.groups) * 32, 256), 256, 0, stream()>>>(
-      L.groups, plan.chunks, part, int64_t(g.n) * g.hw(), eps, momentum, save_mean, save_invstd, running_mean,
+  P2P_LAUNCH(moments_chunk_kernel<V>, static_cast<unsigned>(parts), plan.block, L, x, plan.chunks, plan.chunk, part);
+  P2P_LAUNCH(moments_finish_kernel, grid_for(int64_t(L.groups) * 32, 256), 256, L.groups, plan.chunks, part, int64_t(g.n) * g.hw(), eps, momentum, save_mean, save_invstd, running_mean,
       running_var);
-  CUDA_CHECK_LAUNCH();
   normalize<V>(L, x, Stats{save_mean, save_invstd, false, 0.0f}, gamma, beta, y);
 }
 
@@ -313,15 +308,12 @@ void backward(const NormGeom& g, const float* dy, const float* x, const float* g
     work = Tensor({(parts + L.groups) * int64_t(sizeof(GradSums) / sizeof(float))}, Device::CUDA);
     GradSums* part = reinterpret_cast<GradSums*>(work.data());
     means = part + parts;
-    grad_sums_chunk_kernel<V>
-        <<<static_cast<unsigned>(parts), plan.block, 0, stream()>>>(L, dy, x, s, plan.chunks, plan.chunk, part);
-    CUDA_CHECK_LAUNCH();
-    grad_sums_finish_kernel<<<grid_for(int64_t(L.groups) * 32, 256), 256, 0, stream()>>>(
-        L.groups, plan.chunks, part, int64_t(g.n) * g.hw(), center, dgamma, dbeta, means);
-    CUDA_CHECK_LAUNCH();
+    P2P_LAUNCH(grad_sums_chunk_kernel<V>, static_cast<unsigned>(parts), plan.block, L, dy, x, s, plan.chunks,
+               plan.chunk, part);
+    P2P_LAUNCH(grad_sums_finish_kernel, grid_for(int64_t(L.groups) * 32, 256), 256, L.groups, plan.chunks, part,
+               int64_t(g.n) * g.hw(), center, dgamma, dbeta, means);
   }
-  dx_kernel<V><<<grid_for(L.total_vectors(), 256), 256, 0, stream()>>>(L, dy, x, s, gamma, means, dx);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(dx_kernel<V>, grid_for(L.total_vectors(), 256), 256, L, dy, x, s, gamma, means, dx);
 }
 
 }  // namespace

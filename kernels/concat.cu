@@ -2,7 +2,7 @@
 // moved as float4 when hw % 4 == 0 and the pointers are 16-byte aligned (then every channel run
 // starts on a 16-byte boundary too), else as floats.
 #include "kernels/concat.h"
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 
 namespace p2p::cuda {
 
@@ -30,13 +30,11 @@ void launch(int n, int ca, int cb, int64_t hw, float* a, float* b, float* y) {
       hw % 4 == 0 &&
       ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b) | reinterpret_cast<uintptr_t>(y)) & 15) == 0;
   if (vec) {
-    concat_kernel<kForward><<<grid_for(total / 4, 256), 256, 0, stream()>>>(
-        total / 4, ca * hw / 4, cb * hw / 4, reinterpret_cast<float4*>(a), reinterpret_cast<float4*>(b),
+    P2P_LAUNCH((concat_kernel<kForward, float4>), grid_for(total / 4, 256), 256, total / 4, ca * hw / 4, cb * hw / 4, reinterpret_cast<float4*>(a), reinterpret_cast<float4*>(b),
         reinterpret_cast<float4*>(y));
   } else {
-    concat_kernel<kForward><<<grid_for(total, 256), 256, 0, stream()>>>(total, ca * hw, cb * hw, a, b, y);
+    P2P_LAUNCH((concat_kernel<kForward, float>), grid_for(total, 256), 256, total, ca * hw, cb * hw, a, b, y);
   }
-  CUDA_CHECK_LAUNCH();
 }
 }  // namespace
 

@@ -23,7 +23,7 @@
 #include <climits>
 
 #include "kernels/conv2d.h"
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 
 namespace p2p::cuda {
 
@@ -303,8 +303,7 @@ void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
   const dim3 grid((gs.m + kBM - 1) / kBM, (gs.n + kBN - 1) / kBN, chunks);
   P2P_CHECK(grid.y <= 65535 && grid.z <= 65535,
             "conv2d CUDA: GEMM of " << gs.m << " x " << gs.n << " in " << chunks << " chunks exceeds the grid limits");
-  implicit_gemm_kernel<Op><<<grid, kThreads, 0, stream()>>>(op, gs);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH((implicit_gemm_kernel<Op>), grid, kThreads, op, gs);
 }
 
 // Indices inside one image and the GEMM extents are 32-bit.
@@ -349,6 +348,16 @@ __global__ void __launch_bounds__(kBiasThreads)
   }
 }
 
+// The split-K workspace: one buffer, grown to the largest request and kept, so that a training loop
+// allocates it during its first step only (a workspace freed after each call would take blocks of
+// the caching allocator's free lists that a later step's first-use buffers had claimed). Reusing it
+// is safe: every kernel runs in order on the one stream.
+float* workspace(int64_t floats) {
+  static Tensor ws;
+  if (!ws.defined() || ws.numel() < floats) ws = Tensor({floats}, Device::CUDA);
+  return ws.data();
+}
+
 }  // namespace
 
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y) {
@@ -376,18 +385,14 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
   const int chunk = ((kred + want - 1) / want + kBK - 1) / kBK * kBK;
   const int chunks = (kred + chunk - 1) / chunk;
   const int64_t size = g.w_size();
-  // From the caching allocator; freeing it on return is safe: every kernel runs on the one stream,
-  // so a later user of the block runs after these two kernels.
-  Tensor ws({chunks * size}, Device::CUDA);
-  launch_gemm(BackwardWeightOp{Dims(g), x, dy, ws.data()}, GemmShape{m, n, kred, chunk}, chunks);
-  sum_chunks_kernel<<<grid_for(size, 256), 256, 0, stream()>>>(size, chunks, ws.data(), dw);
-  CUDA_CHECK_LAUNCH();
+  float* ws = workspace(chunks * size);
+  launch_gemm(BackwardWeightOp{Dims(g), x, dy, ws}, GemmShape{m, n, kred, chunk}, chunks);
+  P2P_LAUNCH(sum_chunks_kernel, grid_for(size, 256), 256, size, chunks, ws, dw);
 }
 
 void bias_backward(int n, int k, int64_t n_hw, const float* dy, float* db) {
   if (k == 0) return;
-  bias_backward_kernel<<<k, kBiasThreads, 0, stream()>>>(n, k, n_hw, dy, db);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(bias_backward_kernel, k, kBiasThreads, n, k, n_hw, dy, db);
 }
 
 }  // namespace p2p::cuda

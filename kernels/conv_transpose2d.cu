@@ -5,7 +5,7 @@
 //   backward-weight  dw += conv2d backward-weight with its x = dy and its dy = x
 // (kernels/conv_transpose2d.h derives these; tests/test_conv_transpose2d.cpp checks them on the CPU.)
 #include "kernels/conv_transpose2d.h"
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 
 namespace p2p::cuda {
 
@@ -22,8 +22,7 @@ void conv_transpose2d_forward(const ConvTGeom& g, const float* x, const float* w
   if (!b) return;
   const int64_t hw = int64_t(g.ho()) * g.wo(), total = int64_t(g.n) * g.o * hw;
   if (total == 0) return;
-  add_bias_kernel<<<grid_for(total, 256), 256, 0, stream()>>>(total, g.o, hw, b, y);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(add_bias_kernel, grid_for(total, 256), 256, total, g.o, hw, b, y);
 }
 
 void conv_transpose2d_backward_data(const ConvTGeom& g, const float* dy, const float* w, float* dx) {

@@ -5,7 +5,7 @@
 // exactly that group (word i mod 4 of counter i / 4), and the group moves through one float4 when the
 // pointers are 16-byte aligned. The forward and the backward are the same map, out = mask * scale * in.
 #include "kernels/dropout.h"
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 #include "runtime/philox.h"
 
 namespace p2p::cuda {
@@ -40,8 +40,7 @@ void dropout_apply(int64_t n, const float* in, float p, uint64_t seed, uint64_t 
   if (n == 0) return;
   const float scale = 1.0f / (1.0f - p);  // rounded as the float reference rounds it
   const bool vec = ((reinterpret_cast<uintptr_t>(in) | reinterpret_cast<uintptr_t>(out)) & 15) == 0;
-  dropout_kernel<<<grid_for((n + 3) / 4, 256), 256, 0, stream()>>>(n, in, p, scale, seed, offset, vec, out);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(dropout_kernel, grid_for((n + 3) / 4, 256), 256, n, in, p, scale, seed, offset, vec, out);
 }
 }  // namespace
 

@@ -1,5 +1,5 @@
 #include "kernels/elementwise.h"
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 
 namespace p2p::cuda {
 
@@ -23,8 +23,7 @@ __global__ void axpy_kernel(int64_t n, float alpha, const float* __restrict__ x,
 
 void axpy(int64_t n, float alpha, const float* x, float* y) {
   if (n == 0) return;
-  axpy_kernel<<<grid_for((n + 3) / 4, 256), 256, 0, stream()>>>(n, alpha, x, y);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(axpy_kernel, grid_for((n + 3) / 4, 256), 256, n, alpha, x, y);
 }
 
 }  // namespace p2p::cuda

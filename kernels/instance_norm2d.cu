@@ -6,7 +6,7 @@
 // dgamma/dbeta it produces are summed over n in order n = 0..N-1 before the += into the [C]
 // gradients. dx is written, dgamma/dbeta accumulated (+=).
 #include "kernels/instance_norm2d.h"
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 #include "runtime/dispatch.h"
 
 namespace p2p::cuda {
@@ -34,8 +34,7 @@ __global__ void sum_over_images_kernel(int n, int c, const float* __restrict__ p
 Tensor per_image(const NormGeom& g, const float* param) {
   if (!param) return Tensor();
   Tensor out({int64_t(g.n) * g.c}, Device::CUDA);
-  repeat_per_image_kernel<<<grid_for(out.numel(), 256), 256, 0, stream()>>>(g.n, g.c, param, out.data());
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(repeat_per_image_kernel, grid_for(out.numel(), 256), 256, g.n, g.c, param, out.data());
   return out;
 }
 
@@ -46,8 +45,7 @@ Tensor per_image_grad(const NormGeom& g, const float* grad) {
 
 void sum_over_images(const NormGeom& g, const Tensor& part, float* grad) {
   if (!grad) return;
-  sum_over_images_kernel<<<grid_for(g.c, 256), 256, 0, stream()>>>(g.n, g.c, part.data(), grad);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(sum_over_images_kernel, grid_for(g.c, 256), 256, g.n, g.c, part.data(), grad);
 }
 
 }  // namespace

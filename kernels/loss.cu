@@ -53,10 +53,8 @@ __global__ void __launch_bounds__(kBlock) final_mean_kernel(int blocks, int64_t 
 template <class Term>
 void mean_of(int64_t n, Term term, float* loss) {
   const int blocks = static_cast<int>(std::min<int64_t>(kMaxBlocks, (n + kBlock - 1) / kBlock));
-  partial_sums_kernel<<<blocks, kBlock, 0, stream()>>>(n, term);
-  CUDA_CHECK_LAUNCH();
-  final_mean_kernel<<<1, kBlock, 0, stream()>>>(blocks, n, loss);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(partial_sums_kernel<Term>, blocks, kBlock, n, term);
+  P2P_LAUNCH(final_mean_kernel, 1, kBlock, blocks, n, loss);
 }
 
 __device__ float sigmoid(float x) {

@@ -10,7 +10,7 @@
 #pragma once
 #include <cstdint>
 
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 
 namespace p2p::cuda {
 
@@ -58,8 +58,7 @@ void pointwise_map(int64_t n, const MapBuffers<NI, NO>& b, F f) {
   for (int k = 0; k < NI; ++k) bits |= reinterpret_cast<uintptr_t>(b.in[k]);
   for (int k = 0; k < NO; ++k) bits |= reinterpret_cast<uintptr_t>(b.out[k]);
   const bool vec = (bits & 15) == 0;
-  pointwise_map_kernel<<<grid_for(vec ? (n + 3) / 4 : n, 256), 256, 0, stream()>>>(n, vec, b, f);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH((pointwise_map_kernel<NI, NO, F>), grid_for(vec ? (n + 3) / 4 : n, 256), 256, n, vec, b, f);
 }
 
 }  // namespace p2p::cuda

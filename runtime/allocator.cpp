@@ -29,8 +29,10 @@ Cache& cache() {
 }
 
 #ifdef P2P_WITH_CUDA
-// Frees every cached block (cudaFree waits for the device first). The caller holds c.mu.
+// Frees every cached block once the stream has finished with them (a block freed by a tensor may
+// still be read or written by a queued kernel). The caller holds c.mu.
 void release_cached_locked(Cache& c) {
+  CUDA_CHECK(cudaStreamSynchronize(cuda::stream()));
   for (auto& [size, blocks] : c.free_lists)
     for (void* b : blocks) CUDA_CHECK(cudaFree(b));
   c.free_lists.clear();
@@ -39,6 +41,16 @@ void release_cached_locked(Cache& c) {
 #endif
 
 }  // namespace
+
+// The sanitizer build (P2P_EXACT_GPU_ALLOC) gives every GPU tensor its own allocation of its exact
+// size, freed at once, so that AddressSanitizer (in the CUDA emulation) sees a read one element past
+// a tensor or after its release.
+#ifdef P2P_EXACT_GPU_ALLOC
+constexpr bool kCaching = false;
+#else
+constexpr bool kCaching = true;
+#endif
+bool allocator_caches() { return kCaching; }
 
 void* alloc_bytes(Device dev, size_t bytes) {
   size_t n = rounded(bytes == 0 ? 1 : bytes);
@@ -50,7 +62,8 @@ void* alloc_bytes(Device dev, size_t bytes) {
 #ifdef P2P_WITH_CUDA
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
-  auto it = c.free_lists.find(n);
+  if (!kCaching) n = bytes == 0 ? 1 : bytes;
+  auto it = kCaching ? c.free_lists.find(n) : c.free_lists.end();
   if (it != c.free_lists.end() && !it->second.empty()) {
     void* p = it->second.back();
     it->second.pop_back();
@@ -84,9 +97,14 @@ void free_bytes(Device dev, void* ptr, size_t bytes) {
     return;
   }
 #ifdef P2P_WITH_CUDA
-  size_t n = rounded(bytes == 0 ? 1 : bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
+  if (!kCaching) {
+    CUDA_CHECK(cudaFree(ptr));
+    c.stats.bytes_in_use -= bytes == 0 ? 1 : bytes;
+    return;
+  }
+  size_t n = rounded(bytes == 0 ? 1 : bytes);
   c.free_lists[n].push_back(ptr);
   c.stats.bytes_in_use -= n;
   c.stats.bytes_cached += n;
@@ -105,7 +123,6 @@ void allocator_release_cached() {
 #ifdef P2P_WITH_CUDA
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
-  CUDA_CHECK(cudaStreamSynchronize(cuda::stream()));
   release_cached_locked(c);
 #endif
 }

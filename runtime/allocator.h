@@ -18,6 +18,8 @@ struct AllocatorStats {
   size_t bytes_cached = 0;  // GPU bytes held in the free lists
 };
 AllocatorStats allocator_stats();
+// False in the sanitizer build, where every GPU allocation is a cudaMalloc of its exact size.
+bool allocator_caches();
 // Returns the cached GPU blocks to the driver (cudaFree).
 void allocator_release_cached();
 

@@ -17,9 +17,6 @@
                       cudaGetErrorString(p2p_err_) + ")");                                           \
   } while (0)
 
-// After a kernel launch: catches bad launch configurations at the launch site.
-#define CUDA_CHECK_LAUNCH() CUDA_CHECK(cudaGetLastError())
-
 namespace p2p::cuda {
 
 // The stream every kernel launches on. A single stream keeps ordering simple and lets the whole
@@ -27,9 +24,15 @@ namespace p2p::cuda {
 cudaStream_t stream();
 void set_stream(cudaStream_t s);
 
-inline unsigned grid_for(int64_t n, int block) {
-  int64_t g = (n + block - 1) / block;
-  return static_cast<unsigned>(g < 65535 * 32 ? g : 65535 * 32);
-}
+// Blocks for n items, block threads each, for a grid-stride loop: at most grid_cap() blocks.
+unsigned grid_for(int64_t n, int block);
+// The cap: 65535 * 32 by default. Tests lower it (set_grid_cap, or P2P_GRID_CAP in the environment) so
+// that every grid-stride loop makes more than one pass; 0 restores the default.
+unsigned grid_cap();
+void set_grid_cap(unsigned blocks);
+
+// After a kernel launch (runtime/launch.h): the launch error, and with P2P_CUDA_SYNC=1 the kernel's
+// own, each naming the kernel.
+void check_launch(const char* kernel);
 
 }  // namespace p2p::cuda

@@ -1,5 +1,8 @@
 #include "runtime/device.h"
 
+#include <atomic>
+#include <cstdlib>
+
 #include "runtime/check.h"
 #ifdef P2P_WITH_CUDA
 #include "runtime/cuda_util.h"
@@ -17,6 +20,14 @@ Device parse_device(const std::string& s) {
 
 bool built_with_cuda() {
 #ifdef P2P_WITH_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool cuda_emulated() {
+#ifdef P2P_CUDA_EMULATION
   return true;
 #else
   return false;
@@ -62,6 +73,18 @@ void synchronize() {
 #ifdef P2P_WITH_CUDA
 namespace cuda {
 namespace {
+constexpr unsigned kDefaultGridCap = 65535 * 32;
+std::atomic<unsigned> g_grid_cap{0};  // 0: not set yet (read P2P_GRID_CAP)
+
+// P2P_CUDA_SYNC=1: wait for every kernel right after its launch.
+bool sync_after_launch() {
+  static const bool on = [] {
+    const char* v = std::getenv("P2P_CUDA_SYNC");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
 // A created (blocking) stream rather than the legacy default one: graph capture needs it, and being
 // blocking it still orders itself after plain cudaMemcpy calls on the default stream.
 cudaStream_t g_stream = nullptr;
@@ -71,6 +94,33 @@ cudaStream_t stream() {
   return g_stream;
 }
 void set_stream(cudaStream_t s) { g_stream = s; }
+
+unsigned grid_cap() {
+  unsigned cap = g_grid_cap.load();
+  if (cap == 0) {
+    const char* v = std::getenv("P2P_GRID_CAP");
+    cap = v && *v ? unsigned(std::strtoul(v, nullptr, 10)) : 0;
+    cap = cap == 0 ? kDefaultGridCap : cap;
+    g_grid_cap = cap;
+  }
+  return cap;
+}
+void set_grid_cap(unsigned blocks) { g_grid_cap = blocks == 0 ? kDefaultGridCap : blocks; }
+
+unsigned grid_for(int64_t n, int block) {
+  const int64_t g = (n + block - 1) / block, cap = grid_cap();
+  return static_cast<unsigned>(g < cap ? g : cap);
+}
+
+void check_launch(const char* kernel) {
+  cudaError_t err = cudaGetLastError();
+  P2P_CHECK(err == cudaSuccess, "CUDA error launching kernel " << kernel << ": " << cudaGetErrorName(err) << " ("
+                                                               << cudaGetErrorString(err) << ")");
+  if (!sync_after_launch()) return;
+  err = cudaStreamSynchronize(stream());
+  P2P_CHECK(err == cudaSuccess, "CUDA error in kernel " << kernel << " (P2P_CUDA_SYNC=1): " << cudaGetErrorName(err)
+                                                        << " (" << cudaGetErrorString(err) << ")");
+}
 }  // namespace cuda
 #endif
 

@@ -1,4 +1,4 @@
-#include "runtime/cuda_util.h"
+#include "runtime/launch.h"
 #include "runtime/tensor_cuda.h"
 
 namespace p2p::cuda {
@@ -10,8 +10,7 @@ __global__ void fill_kernel(float* p, int64_t n, float value) {
 
 void fill(float* p, int64_t n, float value) {
   if (n == 0) return;
-  fill_kernel<<<grid_for(n, 256), 256, 0, stream()>>>(p, n, value);
-  CUDA_CHECK_LAUNCH();
+  P2P_LAUNCH(fill_kernel, grid_for(n, 256), 256, p, n, value);
 }
 
 }  // namespace p2p::cuda
