@@ -1,5 +1,5 @@
 // bench_conv: our conv2d / conv_transpose2d CUDA kernels beside cuDNN on every convolution of the
-// pix2pix models (tests/layer_shapes.h: unet_256 and the 70x70 PatchGAN) at batch 1 and 16.
+// pix2pix models (bench/model_shapes.h: unet_256 and the 70x70 PatchGAN) at batch 1 and 16.
 //
 // Every layer is one conv2d geometry g (for a transposed layer t, g = t.as_conv(), the conv2d whose
 // adjoint it is) and three products on it, named as cuDNN names them:
@@ -20,25 +20,24 @@
 
 #include "bench/bench_util.h"
 #include "bench/cudnn_util.h"
+#include "bench/model_shapes.h"
 #include "kernels/conv2d.h"
 #include "kernels/conv_transpose2d.h"
-#include "tests/layer_shapes.h"
 
 namespace {
 
 using namespace p2p;
 using namespace p2p::bench;
-using testing::LayerShape;
 
 enum class Prod { fwd, bwd_data, bwd_filter };
 
-ConvTGeom tgeom(const LayerShape& l, int n) { return ConvTGeom{n, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}; }
-ConvGeom geom(const LayerShape& l, int n) {
+ConvTGeom tgeom(const ConvLayer& l, int n) { return ConvTGeom{n, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}; }
+ConvGeom geom(const ConvLayer& l, int n) {
   return l.transposed ? tgeom(l, n).as_conv() : ConvGeom{n, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad};
 }
 
 // The layer's own name for a product (see the table at the top of the file).
-const char* op_name(const LayerShape& l, Prod p) {
+const char* op_name(const ConvLayer& l, Prod p) {
   switch (p) {
     case Prod::fwd:
       return l.transposed ? "backward_data" : "forward";
@@ -91,7 +90,7 @@ Planned<Algo>& planned(std::unique_ptr<Planned<Algo>>& slot, const ConvCase& c, 
   return *slot;
 }
 
-void run_ours(const LayerShape& l, ConvCase& c, Prod p) {
+void run_ours(const ConvLayer& l, ConvCase& c, Prod p) {
   const ConvGeom& g = c.g;
   if (!l.transposed) {
     switch (p) {
@@ -115,7 +114,7 @@ void run_ours(const LayerShape& l, ConvCase& c, Prod p) {
   }
 }
 
-void bench_ours(benchmark::State& state, const LayerShape& l, int n, const std::string& key, Prod p) {
+void bench_ours(benchmark::State& state, const ConvLayer& l, int n, const std::string& key, Prod p) {
   ConvCase& c = conv_case(key, geom(l, n));
   auto reset = [&] {
     if (p == Prod::bwd_filter) c.dw.zero_async();  // ours accumulates: dw +=
@@ -123,7 +122,7 @@ void bench_ours(benchmark::State& state, const LayerShape& l, int n, const std::
   time_op(state, Work{c.g.flops(), 0}, reset, [&] { run_ours(l, c, p); });
 }
 
-void bench_cudnn(benchmark::State& state, const LayerShape& l, int n, const std::string& key, Prod p, Math m) {
+void bench_cudnn(benchmark::State& state, const ConvLayer& l, int n, const std::string& key, Prod p, Math m) {
   const float one = 1.0f, zero = 0.0f;
   const int mi = static_cast<int>(m);
   try {
@@ -164,14 +163,14 @@ void bench_cudnn(benchmark::State& state, const LayerShape& l, int n, const std:
 }
 
 // "G.down1.conv:3x256x256->64,k4s2p1" (input channels x size -> output channels, kernel/stride/pad)
-std::string shape_name(const LayerShape& l) {
-  return std::string(l.name) + ":" + std::to_string(l.cin) + "x" + std::to_string(l.h) + "x" + std::to_string(l.w) +
-         "->" + std::to_string(l.cout) + ",k" + std::to_string(l.k) + "s" + std::to_string(l.stride) + "p" +
+std::string shape_name(const ConvLayer& l) {
+  return l.name + ":" + std::to_string(l.cin) + "x" + std::to_string(l.h) + "x" + std::to_string(l.w) + "->" +
+         std::to_string(l.cout) + ",k" + std::to_string(l.k) + "s" + std::to_string(l.stride) + "p" +
          std::to_string(l.pad);
 }
 
 void register_all() {
-  for (const LayerShape& l : testing::kLayerShapes) {
+  for (const ConvLayer& l : model_layers()) {
     for (int n : {1, 16}) {
       const std::string key = "conv/" + shape_name(l) + "/n" + std::to_string(n);
       // In the layer's own order: forward, backward-data, backward-weight.

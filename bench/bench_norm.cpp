@@ -125,9 +125,9 @@ void bench_norm(benchmark::State& state, const std::string& key, NormGeom g, Kin
 }
 
 void register_all() {
-  for (const LayerShape& l : kLayerShapes) {
-    if (!has_norm(l)) continue;
-    const int hw = out_size(l);
+  for (const ConvLayer& l : model_layers()) {
+    if (!l.norm) continue;
+    const int hw = l.out_h();
     for (int n : {1, 16}) {
       const NormGeom g{n, l.cout, hw, hw};
       const std::string shape = "norm/" + act_name(l, l.cout, hw) + "/n" + std::to_string(n) + "/";

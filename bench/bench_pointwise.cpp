@@ -111,8 +111,8 @@ void bench_adam(benchmark::State& state, int64_t n, bool ours) {
 
 void register_all() {
   std::set<std::string> seen;  // G.down2's input and D.conv1's have the same shape: measure once
-  for (const LayerShape& l : kLayerShapes) {
-    if (!input_from_leaky_relu(l) || !seen.insert(std::to_string(l.cin) + "x" + std::to_string(l.h)).second) continue;
+  for (const ConvLayer& l : model_layers()) {
+    if (!l.after_leaky_relu || !seen.insert(std::to_string(l.cin) + "x" + std::to_string(l.h)).second) continue;
     for (int n : {1, 16}) {
       const std::string key = "pointwise/" + act_name(l, l.cin, l.h) + "/n" + std::to_string(n) + "/";
       for (bool backward : {false, true}) {

@@ -41,7 +41,9 @@ void bce_with_logits_forward(int64_t n, const T* x, T target, T* loss) {
 }
 template <typename T>
 void bce_with_logits_backward(int64_t n, const T* x, T target, T scale, T* dx) {
-  for (int64_t i = 0; i < n; ++i) dx[i] = scale * (sigmoid(x[i]) - target) / T(n);
+  // sigmoid(x) - t as (1 - t) sigmoid(x) - t sigmoid(-x) (equal, as sigmoid(x) + sigmoid(-x) = 1): for
+  // t = 1 and a large logit, 1 - sigmoid(x) would cancel the digits that sigmoid(-x) keeps.
+  for (int64_t i = 0; i < n; ++i) dx[i] = scale * ((T(1) - target) * sigmoid(x[i]) - target * sigmoid(-x[i])) / T(n);
 }
 template <typename T>
 void mse_forward(int64_t n, const T* x, T target, T* loss) {

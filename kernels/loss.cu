@@ -83,7 +83,9 @@ struct L1Term {
 
 struct BceBackward {  // s = scale / n
   float t, s;
-  __device__ void operator()(int64_t, const float (&x)[1], float (&dx)[1]) const { dx[0] = s * (sigmoid(x[0]) - t); }
+  __device__ void operator()(int64_t, const float (&x)[1], float (&dx)[1]) const {
+    dx[0] = s * ((1.0f - t) * sigmoid(x[0]) - t * sigmoid(-x[0]));  // sigmoid(x) - t without cancellation
+  }
 };
 struct MseBackward {
   float t, s;

@@ -15,35 +15,55 @@ const PatchGANOptions& validated(const PatchGANOptions& o) {
   P2P_CHECK(o.input_nc > 0, "PatchGAN: input_nc must be positive, got " << o.input_nc);
   return o;
 }
-}  // namespace
 
-PatchGAN::PatchGAN(const PatchGANOptions& o, ParamStore& store, const std::string& prefix)
-    : opts_(validated(o)), prefix_(prefix) {
+// The convolutions in declaration order, input sizes unset (chain_sizes sets them).
+std::vector<ConvLayer> conv_layers(const PatchGANOptions& o, const std::string& prefix) {
   const bool use_bias = o.norm == NormKind::instance;  // as PyTorch: batch norm brings its own shift
   const int ndf = o.ndf;
-  // One stage: Conv(cin -> cout, k, stride, pad, bias) -> [Norm(cout)] -> [LeakyReLU(0.2)].
-  auto stage = [&](int idx, int cin, int cout, int k, int stride, int pad, bool bias, bool norm, bool lrelu) {
-    const std::string n = std::to_string(idx);
-    Conv2d conv(store, prefix + ".conv" + n, cin, cout, k, stride, pad, bias);
-    std::optional<Norm2d> nl;
-    if (norm && o.norm != NormKind::none) nl.emplace(store, prefix + ".norm" + n, o.norm, cout);
-    std::optional<LeakyReLU> act;
-    if (lrelu) act.emplace(0.2f);
-    stages_.push_back(Stage{std::move(conv), std::move(nl), std::move(act)});
+  std::vector<ConvLayer> convs;
+  // Stage idx's conv, then a norm when `norm` (and --norm is not none). Every stage but the last
+  // ends in LeakyReLU(0.2), so every conv but the first reads one.
+  auto conv = [&](int idx, int cin, int cout, int k, int stride, int pad, bool bias, bool norm) {
+    convs.push_back(ConvLayer{prefix + ".conv" + std::to_string(idx), cin, cout, 0, 0, k, stride, pad,
+                              /*transposed=*/false, bias, norm && o.norm != NormKind::none,
+                              /*after_leaky_relu=*/idx > 0});
   };
 
   if (o.n_layers == 0) {  // PixelDiscriminator: 1x1 convolutions
-    stage(0, o.input_nc, ndf, 1, 1, 0, true, false, true);
-    stage(1, ndf, 2 * ndf, 1, 1, 0, use_bias, true, true);
-    stage(2, 2 * ndf, 1, 1, 1, 0, use_bias, false, false);
-    return;
+    conv(0, o.input_nc, ndf, 1, 1, 0, true, false);
+    conv(1, ndf, 2 * ndf, 1, 1, 0, use_bias, true);
+    conv(2, 2 * ndf, 1, 1, 1, 0, use_bias, false);
+    return convs;
   }
   // NLayerDiscriminator, nf(n) = ndf * min(2^n, 8).
   auto nf = [&](int n) { return ndf * std::min(1 << std::min(n, 3), 8); };
-  stage(0, o.input_nc, ndf, 4, 2, 1, true, false, true);
-  for (int n = 1; n < o.n_layers; ++n) stage(n, nf(n - 1), nf(n), 4, 2, 1, use_bias, true, true);
-  stage(o.n_layers, nf(o.n_layers - 1), nf(o.n_layers), 4, 1, 1, use_bias, true, true);
-  stage(o.n_layers + 1, nf(o.n_layers), 1, 4, 1, 1, true, false, false);
+  conv(0, o.input_nc, ndf, 4, 2, 1, true, false);
+  for (int n = 1; n < o.n_layers; ++n) conv(n, nf(n - 1), nf(n), 4, 2, 1, use_bias, true);
+  conv(o.n_layers, nf(o.n_layers - 1), nf(o.n_layers), 4, 1, 1, use_bias, true);
+  conv(o.n_layers + 1, nf(o.n_layers), 1, 4, 1, 1, true, false);
+  return convs;
+}
+}  // namespace
+
+std::vector<ConvLayer> PatchGAN::layers(const PatchGANOptions& o, int h, int w, const std::string& prefix) {
+  std::vector<ConvLayer> convs = conv_layers(validated(o), prefix);
+  chain_sizes(convs, h, w);
+  return convs;
+}
+
+PatchGAN::PatchGAN(const PatchGANOptions& o, ParamStore& store, const std::string& prefix)
+    : opts_(validated(o)), prefix_(prefix) {
+  // One stage per conv of conv_layers: Conv -> [Norm] -> [LeakyReLU(0.2), when the next conv reads one].
+  const std::vector<ConvLayer> convs = conv_layers(o, prefix);
+  for (size_t n = 0; n < convs.size(); ++n) {
+    const ConvLayer& l = convs[n];
+    Conv2d conv(store, l.name, l.cin, l.cout, l.k, l.stride, l.pad, l.bias);
+    std::optional<Norm2d> norm;
+    if (l.norm) norm.emplace(store, prefix + ".norm" + std::to_string(n), o.norm, l.cout);
+    std::optional<LeakyReLU> lrelu;
+    if (n + 1 < convs.size() && convs[n + 1].after_leaky_relu) lrelu.emplace(0.2f);
+    stages_.push_back(Stage{std::move(conv), std::move(norm), std::move(lrelu)});
+  }
 }
 
 int64_t PatchGAN::num_params() const {

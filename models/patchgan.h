@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "models/layers.h"
 #include "nn/activation.h"
 #include "nn/conv.h"
 #include "nn/norm.h"
@@ -35,6 +36,9 @@ struct PatchGANOptions {
 class PatchGAN {
  public:
   PatchGAN(const PatchGANOptions& opts, ParamStore& store, const std::string& prefix = "D");
+  // Every convolution such a PatchGAN declares, in network order, for an input of h x w
+  // (models/layers.h); the constructor builds its stages from the same list.
+  static std::vector<ConvLayer> layers(const PatchGANOptions& opts, int h, int w, const std::string& prefix = "D");
   // x: [N, input_nc, H, W]; returns the logits [N, 1, h, w], the model's own buffer (valid until
   // the next forward).
   const Tensor& forward(const Tensor& x, bool training);

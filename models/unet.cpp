@@ -22,46 +22,85 @@ const UNetOptions& validated(const UNetOptions& o) {
             "U-Net: channel counts must be positive, got input_nc " << o.input_nc << ", output_nc " << o.output_nc);
   return o;
 }
-}  // namespace
 
 // inner(i) = ngf * min(2^(i-1), 8): ngf, 2 ngf, 4 ngf, then 8 ngf from level 4 on; outer(i) = inner(i-1).
-int UNet::inner(int level, int ngf) { return ngf << std::min(level - 1, 3); }
+int inner(int level, int ngf) { return ngf << std::min(level - 1, 3); }
 
-UNet::UNet(const UNetOptions& o, ParamStore& store, const std::string& prefix) : opts_(validated(o)), prefix_(prefix) {
+// The convolutions in declaration order, input sizes unset (chain_sizes sets them). Every conv is
+// 4x4, stride 2, padding 1.
+std::vector<ConvLayer> conv_layers(const UNetOptions& o, const std::string& prefix) {
   const int D = o.num_downs, ngf = o.ngf;
   const bool use_bias = o.norm == NormKind::instance;  // as PyTorch: batch norm brings its own shift
-  const std::optional<NormKind> norm = o.norm == NormKind::none ? std::nullopt : std::optional<NormKind>(o.norm);
-  auto make_norm = [&](const std::string& name, int channels) {
-    return norm ? std::optional<Norm2d>(Norm2d(store, name, *norm, channels)) : std::nullopt;
+  const bool norm = o.norm != NormKind::none;
+  std::vector<ConvLayer> convs;
+  auto down = [&](int level, int cin, int cout, bool has_norm) {  // [LeakyReLU(0.2) ->] Conv -> [Norm]
+    convs.push_back(ConvLayer{layer_name(prefix, "down", level, "conv"), cin, cout, 0, 0, 4, 2, 1,
+                              /*transposed=*/false, use_bias, has_norm, /*after_leaky_relu=*/level > 1});
+  };
+  auto up = [&](int level, int cin, int cout, bool bias, bool has_norm) {  // ReLU -> ConvT -> [Norm]
+    convs.push_back(ConvLayer{layer_name(prefix, "up", level, "convt"), cin, cout, 0, 0, 4, 2, 1,
+                              /*transposed=*/true, bias, has_norm, /*after_leaky_relu=*/false});
   };
 
-  // Down path, outermost first. Level 1: Conv(input_nc -> ngf).
-  down1_conv_.emplace(store, layer_name(prefix, "down", 1, "conv"), o.input_nc, ngf, 4, 2, 1, use_bias);
-  // Levels 2..D: LeakyReLU(0.2) -> Conv(outer -> inner) -> Norm (none at the innermost level D).
+  // Down path, outermost first. Level 1: Conv(input_nc -> ngf); levels 2..D: Conv(outer -> inner),
+  // normalised except at the innermost level D.
+  down(1, o.input_nc, ngf, false);
+  for (int i = 2; i <= D; ++i) down(i, inner(i - 1, ngf), inner(i, ngf), norm && i < D);
+  // Up path, innermost first. Levels D..2: ConvT(in -> outer), in = inner at the innermost level,
+  // else 2 inner (the concatenation from below). Level 1: ConvT(2 ngf -> output_nc, always with
+  // bias, no norm).
+  for (int i = D; i >= 2; --i) up(i, i == D ? inner(i, ngf) : 2 * inner(i, ngf), inner(i - 1, ngf), use_bias, norm);
+  up(1, 2 * ngf, o.output_nc, true, false);
+  return convs;
+}
+}  // namespace
+
+std::vector<ConvLayer> UNet::layers(const UNetOptions& o, int h, int w, const std::string& prefix) {
+  std::vector<ConvLayer> convs = conv_layers(validated(o), prefix);
+  chain_sizes(convs, h, w);
+  return convs;
+}
+
+UNet::UNet(const UNetOptions& o, ParamStore& store, const std::string& prefix) : opts_(validated(o)), prefix_(prefix) {
+  const int D = o.num_downs;
+  // Channels, biases and norms as conv_layers lists them: down1..downD at 0..D-1, then up level i
+  // at 2D - i.
+  const std::vector<ConvLayer> convs = conv_layers(o, prefix);
+  auto make_conv = [&](const ConvLayer& l) {
+    return Conv2d(store, l.name, l.cin, l.cout, l.k, l.stride, l.pad, l.bias);
+  };
+  auto make_convt = [&](const ConvLayer& l) {
+    return ConvTranspose2d(store, l.name, l.cin, l.cout, l.k, l.stride, l.pad, l.bias);
+  };
+  auto make_norm = [&](const ConvLayer& l, const char* side, int level) {
+    return l.norm ? std::optional<Norm2d>(Norm2d(store, layer_name(prefix, side, level, "norm"), o.norm, l.cout))
+                  : std::nullopt;
+  };
+
+  // Down path, outermost first. Level 1: Conv; levels 2..D: LeakyReLU(0.2) -> Conv -> [Norm].
+  down1_conv_.emplace(make_conv(convs[0]));
   down_.reserve(D - 1);
   for (int i = 2; i <= D; ++i) {
-    Conv2d conv(store, layer_name(prefix, "down", i, "conv"), inner(i - 1, ngf), inner(i, ngf), 4, 2, 1, use_bias);
-    std::optional<Norm2d> n = i < D ? make_norm(layer_name(prefix, "down", i, "norm"), inner(i, ngf)) : std::nullopt;
+    Conv2d conv = make_conv(convs[i - 1]);
+    std::optional<Norm2d> n = make_norm(convs[i - 1], "down", i);
     down_.push_back(Down{LeakyReLU(0.2f), std::move(conv), std::move(n)});
   }
 
-  // Up path, innermost first. Levels D..2: ReLU -> ConvT(in -> outer) -> Norm -> [Dropout(0.5)], then
-  // cat(a_i, .); in = inner at the innermost level, else 2 inner (the concatenation from below).
+  // Up path, innermost first. Levels D..2: ReLU -> ConvT -> [Norm] -> [Dropout(0.5)], then cat(a_i, .).
   // Dropout only in the num_downs - 5 middle levels 5..D-1 (the ngf*8 blocks between the innermost
   // one and the fixed ngf*4 / ngf*2 / ngf ones).
   std::vector<Up> up_rev;  // built innermost first, stored by level
   up_rev.reserve(D - 1);
   for (int i = D; i >= 2; --i) {
-    const int cin = i == D ? inner(i, ngf) : 2 * inner(i, ngf);
-    ConvTranspose2d convt(store, layer_name(prefix, "up", i, "convt"), cin, inner(i - 1, ngf), 4, 2, 1, use_bias);
-    std::optional<Norm2d> n = make_norm(layer_name(prefix, "up", i, "norm"), inner(i - 1, ngf));
+    ConvTranspose2d convt = make_convt(convs[2 * D - i]);
+    std::optional<Norm2d> n = make_norm(convs[2 * D - i], "up", i);
     std::optional<Dropout> drop = o.dropout && i >= 5 && i < D ? std::optional<Dropout>(Dropout(0.5f)) : std::nullopt;
     up_rev.push_back(Up{ReLU(), std::move(convt), std::move(n), std::move(drop), Concat()});
   }
   up_.assign(std::make_move_iterator(up_rev.rbegin()), std::make_move_iterator(up_rev.rend()));
 
-  // Level 1: ReLU -> ConvT(2 ngf -> output_nc, always with bias) -> Tanh.
-  up1_convt_.emplace(store, layer_name(prefix, "up", 1, "convt"), 2 * ngf, o.output_nc, 4, 2, 1, true);
+  // Level 1: ReLU -> ConvT -> Tanh.
+  up1_convt_.emplace(make_convt(convs.back()));
 }
 
 int64_t UNet::num_params() const {

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "models/layers.h"
 #include "nn/activation.h"
 #include "nn/concat.h"
 #include "nn/conv.h"
@@ -49,6 +50,9 @@ class UNet {
  public:
   // Declares the parameters in store (the owner finalizes it before the first forward).
   UNet(const UNetOptions& opts, ParamStore& store, const std::string& prefix = "G");
+  // Every convolution such a UNet declares, in declaration order (down1..downD, upD..up1), for an
+  // input of h x w (models/layers.h); the constructor builds its convolutions from the same list.
+  static std::vector<ConvLayer> layers(const UNetOptions& opts, int h, int w, const std::string& prefix = "G");
   // x: [N, input_nc, H, W], H and W divisible by 2^num_downs; returns [N, output_nc, H, W] in
   // (-1, 1), the model's own buffer (valid until the next forward). Dropout draws one stream
   // offset per dropout layer from rng (training only).
@@ -80,8 +84,6 @@ class UNet {
     Tensor g_dropout, g_norm;  // dL/d(dropout input), dL/d(norm input)
     Tensor g_convt;            // dL/d(relu output)
   };
-
-  static int inner(int level, int ngf);
 
   UNetOptions opts_;
   std::string prefix_;

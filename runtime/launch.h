@@ -20,9 +20,10 @@ void launch(const char* kernel, void (*fn)(Params...), dim3 grid, dim3 block, Ar
 #ifdef P2P_CUDA_EMULATION
   // Each emulated CUDA thread calls fn with its own copies of the arguments, as a GPU thread gets them.
   auto call = [&] { fn(args...); };
-  emu::launch(kernel, grid, block, 0, [](const void* c) { (*static_cast<const decltype(call)*>(c))(); }, &call);
+  emu::launch(
+      kernel, grid, block, 0, [](const void* c) { (*static_cast<const decltype(call)*>(c))(); }, &call);
 #elif defined(__CUDACC__)
-  fn<<<grid, block, 0, stream()>>>(std::forward<Args>(args)...);
+  fn<<<grid, block, 0, stream()> > >(std::forward<Args>(args)...);
 #endif
   check_launch(kernel);
 }

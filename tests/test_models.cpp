@@ -1,11 +1,12 @@
 // The U-Net generator and the PatchGAN discriminator: parameter counts equal to the official
-// PyTorch models, parameter names, output shapes, clear errors, and a whole-network
-// finite-difference check of the backward on tiny models.
+// PyTorch models, parameter names, the convolution lists they enumerate, output shapes, clear
+// errors, and a whole-network finite-difference check of the backward on tiny models.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <sstream>
 
 #include "models/patchgan.h"
@@ -115,6 +116,45 @@ UNetOptions tiny_unet_options() {
   o.dropout = true;
   return o;
 }
+
+// Checks a model's convolution list against the parameters the model declared in s: the conv
+// weights (the store's 4-D entries) by name in order and by shape, a bias exactly where listed,
+// and the count the list implies (each conv's weights and bias, gamma and beta of each batch norm;
+// instance norm has none) against the model's num_params().
+void check_against_store(const std::vector<ConvLayer>& layers, NormKind norm, const ParamStore& s,
+                         int64_t model_params) {
+  std::vector<std::string> listed, declared;
+  std::map<std::string, Shape> shapes;
+  for (const ParamStore::Entry& e : s.params()) {
+    shapes[e.name] = e.shape;
+    if (e.shape.size() == 4) declared.push_back(e.name.substr(0, e.name.size() - std::strlen(".weight")));
+  }
+  int64_t implied = 0;
+  for (const ConvLayer& l : layers) {
+    INFO(l.name);
+    listed.push_back(l.name);
+    CHECK(shapes[l.name + ".weight"] ==
+          (l.transposed ? Shape{l.cin, l.cout, l.k, l.k} : Shape{l.cout, l.cin, l.k, l.k}));
+    CHECK(shapes.count(l.name + ".bias") == (l.bias ? 1u : 0u));
+    implied += int64_t(l.cin) * l.cout * l.k * l.k + (l.bias ? l.cout : 0) +
+               (l.norm && norm == NormKind::batch ? 2 * l.cout : 0);
+  }
+  CHECK(listed == declared);
+  CHECK(implied == model_params);
+  CHECK(implied == s.num_params());
+}
+
+// "G.down2.conv: 64x128x128 -> 128x64x64, k4 s2 p1, norm, after lrelu": one layer on one line.
+std::string describe(const ConvLayer& l) {
+  std::ostringstream os;
+  os << l.name << ": " << l.cin << "x" << l.h << "x" << l.w << " -> " << l.cout << "x" << l.out_h() << "x" << l.out_w()
+     << ", k" << l.k << " s" << l.stride << " p" << l.pad;
+  if (l.transposed) os << ", transposed";
+  if (l.bias) os << ", bias";
+  if (l.norm) os << ", norm";
+  if (l.after_leaky_relu) os << ", after lrelu";
+  return os.str();
+}
 }  // namespace
 
 // Parameter counts of the official models, by hand (k = 4x4 = 16 weights per channel pair):
@@ -192,6 +232,79 @@ TEST_CASE("parameter names are readable and in network order", "[models][names]"
   CHECK(s.params()[at("G.up7.convt.weight")].shape == Shape{1024, 512, 4, 4});
   CHECK(s.buffer_entries()[0].name == "G.down2.norm.running_mean");
   CHECK(s.buffer_entries()[1].name == "G.down2.norm.running_var");
+}
+
+TEST_CASE("the models list the convolutions they declare", "[models][layers]") {
+  auto unet = [](int num_downs, int ngf, NormKind norm) {
+    UNetOptions o;
+    o.num_downs = num_downs;
+    o.ngf = ngf;
+    o.norm = norm;
+    return o;
+  };
+  for (const UNetOptions& o :
+       {UNetOptions{}, unet(7, 64, NormKind::batch), unet(8, 8, NormKind::batch), unet(8, 64, NormKind::instance),
+        unet(8, 64, NormKind::none), unet(5, 3, NormKind::instance)}) {
+    INFO("U-Net num_downs " << o.num_downs << ", ngf " << o.ngf << ", norm " << norm_name(o.norm));
+    ParamStore s;
+    UNet g(o, s);
+    const std::vector<ConvLayer> layers = UNet::layers(o, 256, 256);
+    REQUIRE(int(layers.size()) == 2 * o.num_downs);
+    check_against_store(layers, o.norm, s, g.num_params());
+    CHECK(layers[o.num_downs - 1].out_h() == 256 >> o.num_downs);  // the innermost level
+    CHECK(layers.back().out_h() == 256);
+  }
+  auto patchgan = [](int n_layers, NormKind norm) {
+    PatchGANOptions o;
+    o.n_layers = n_layers;
+    o.norm = norm;
+    return o;
+  };
+  for (const PatchGANOptions& o :
+       {PatchGANOptions{}, patchgan(1, NormKind::batch), patchgan(0, NormKind::batch), patchgan(3, NormKind::instance),
+        patchgan(0, NormKind::instance), patchgan(3, NormKind::none)}) {
+    INFO("PatchGAN n_layers " << o.n_layers << ", norm " << norm_name(o.norm));
+    ParamStore s;
+    PatchGAN d(o, s);
+    const std::vector<ConvLayer> layers = PatchGAN::layers(o, 256, 256);
+    REQUIRE(int(layers.size()) == (o.n_layers == 0 ? 3 : o.n_layers + 2));
+    check_against_store(layers, o.norm, s, d.num_params());
+  }
+  UNetOptions bad;
+  bad.num_downs = 4;
+  CHECK_THROWS_WITH(UNet::layers(bad, 256, 256), Catch::Contains("--num-downs"));
+}
+
+TEST_CASE("unet_256 and the 70x70 PatchGAN list their convolutions at 256x256", "[models][layers]") {
+  // Written out by hand from models/unet.h and models/patchgan.h (the table the tests and
+  // benchmarks used to keep themselves, with the bias, norm and LeakyReLU flags added).
+  const std::vector<std::string> expected = {
+      "G.down1.conv: 3x256x256 -> 64x128x128, k4 s2 p1",
+      "G.down2.conv: 64x128x128 -> 128x64x64, k4 s2 p1, norm, after lrelu",
+      "G.down3.conv: 128x64x64 -> 256x32x32, k4 s2 p1, norm, after lrelu",
+      "G.down4.conv: 256x32x32 -> 512x16x16, k4 s2 p1, norm, after lrelu",
+      "G.down5.conv: 512x16x16 -> 512x8x8, k4 s2 p1, norm, after lrelu",
+      "G.down6.conv: 512x8x8 -> 512x4x4, k4 s2 p1, norm, after lrelu",
+      "G.down7.conv: 512x4x4 -> 512x2x2, k4 s2 p1, norm, after lrelu",
+      "G.down8.conv: 512x2x2 -> 512x1x1, k4 s2 p1, after lrelu",
+      "G.up8.convt: 512x1x1 -> 512x2x2, k4 s2 p1, transposed, norm",
+      "G.up7.convt: 1024x2x2 -> 512x4x4, k4 s2 p1, transposed, norm",
+      "G.up6.convt: 1024x4x4 -> 512x8x8, k4 s2 p1, transposed, norm",
+      "G.up5.convt: 1024x8x8 -> 512x16x16, k4 s2 p1, transposed, norm",
+      "G.up4.convt: 1024x16x16 -> 256x32x32, k4 s2 p1, transposed, norm",
+      "G.up3.convt: 512x32x32 -> 128x64x64, k4 s2 p1, transposed, norm",
+      "G.up2.convt: 256x64x64 -> 64x128x128, k4 s2 p1, transposed, norm",
+      "G.up1.convt: 128x128x128 -> 3x256x256, k4 s2 p1, transposed, bias",
+      "D.conv0: 6x256x256 -> 64x128x128, k4 s2 p1, bias",
+      "D.conv1: 64x128x128 -> 128x64x64, k4 s2 p1, norm, after lrelu",
+      "D.conv2: 128x64x64 -> 256x32x32, k4 s2 p1, norm, after lrelu",
+      "D.conv3: 256x32x32 -> 512x31x31, k4 s1 p1, norm, after lrelu",
+      "D.conv4: 512x31x31 -> 1x30x30, k4 s1 p1, bias, after lrelu",
+  };
+  std::vector<ConvLayer> layers = UNet::layers(UNetOptions{}, 256, 256);
+  for (const ConvLayer& l : PatchGAN::layers(PatchGANOptions{}, 256, 256)) layers.push_back(l);
+  REQUIRE(layers.size() == expected.size());
+  for (size_t i = 0; i < layers.size(); ++i) CHECK(describe(layers[i]) == expected[i]);
 }
 
 TEST_CASE("U-Net output shapes, summary and size errors", "[models][unet]") {

@@ -46,7 +46,8 @@ int env_int(const char* name, int fallback, int lo, int hi) {
   if (!v || !*v) return fallback;
   char* end = nullptr;
   const long x = std::strtol(v, &end, 10);
-  P2P_CHECK(*end == 0 && x >= lo && x <= hi, name << "=" << v << ": expected an integer in [" << lo << ", " << hi << "]");
+  P2P_CHECK(*end == 0 && x >= lo && x <= hi,
+            name << "=" << v << ": expected an integer in [" << lo << ", " << hi << "]");
   return int(x);
 }
 
@@ -75,12 +76,18 @@ uint64_t splitmix64(uint64_t x) {
 
 const char* collective_name(Collective c) {
   switch (c) {
-    case Collective::shfl: return "__shfl_sync";
-    case Collective::shfl_up: return "__shfl_up_sync";
-    case Collective::shfl_down: return "__shfl_down_sync";
-    case Collective::shfl_xor: return "__shfl_xor_sync";
-    case Collective::ballot: return "__ballot_sync";
-    case Collective::syncwarp: return "__syncwarp";
+    case Collective::shfl:
+      return "__shfl_sync";
+    case Collective::shfl_up:
+      return "__shfl_up_sync";
+    case Collective::shfl_down:
+      return "__shfl_down_sync";
+    case Collective::shfl_xor:
+      return "__shfl_xor_sync";
+    case Collective::ballot:
+      return "__ballot_sync";
+    case Collective::syncwarp:
+      return "__syncwarp";
   }
   return "?";
 }
@@ -486,12 +493,21 @@ uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, i
     const int seg = l & ~(op.width - 1), in_seg = l - seg, a = op.arg[l];
     int src = l;
     switch (op.op) {
-      case Collective::shfl: src = seg + (a & (op.width - 1)); break;
-      case Collective::shfl_up: src = in_seg >= a ? l - a : l; break;
-      case Collective::shfl_down: src = in_seg + a < op.width ? l + a : l; break;
-      case Collective::shfl_xor: src = ((l ^ a) & ~(op.width - 1)) == seg ? l ^ a : l; break;
+      case Collective::shfl:
+        src = seg + (a & (op.width - 1));
+        break;
+      case Collective::shfl_up:
+        src = in_seg >= a ? l - a : l;
+        break;
+      case Collective::shfl_down:
+        src = in_seg + a < op.width ? l + a : l;
+        break;
+      case Collective::shfl_xor:
+        src = ((l ^ a) & ~(op.width - 1)) == seg ? l ^ a : l;
+        break;
       case Collective::ballot:
-      case Collective::syncwarp: break;
+      case Collective::syncwarp:
+        break;
     }
     if (!(mask >> src & 1u))
       kernel_error(w, call + ": lane " + std::to_string(l) + " reads lane " + std::to_string(src) +

@@ -1,0 +1,54 @@
+// The op cases (tests/op_case.h) on CUDA, a real GPU or the emulation: the kernels against the
+// double reference (outputs NaN-poisoned first), bit-for-bit determinism across runs, thread
+// schedules (emulation) and capped grids, and float finite differences through the kernels.
+// A real GPU runs the full shape set (every pix2pix layer at batch 1 and 16), the emulation the
+// reduced one, which reaches the same code paths.
+#include <catch2/catch.hpp>
+
+#include "runtime/device.h"
+#include "tests/op_harness.h"
+
+using namespace p2p;
+using namespace p2p::testing;
+
+namespace {
+
+ShapeSet shape_set() { return cuda_emulated() ? ShapeSet::reduced : ShapeSet::full; }
+
+// Cases small enough for the float finite differences (two op runs per probed element).
+bool small(const OpCase& c) {
+  for (const OpArg& a : c.args)
+    if (shape_numel(a.shape) > 400) return false;
+  return true;
+}
+
+void all_modes(const std::vector<OpCase>& cases) {
+  int gradients = 0;
+  for (const OpCase& c : cases) {
+    ModeReport r = check_entry_vs_reference(c, Device::CUDA, 99);
+    INFO(r.text);
+    CHECK(r.ok);
+    r = check_determinism(c, 77);
+    INFO(r.text);
+    CHECK(r.ok);
+    if (c.grad && c.grad->device_tol > 0 && small(c)) {
+      r = check_device_gradients(c, 55);
+      INFO(r.text);
+      CHECK(r.ok);
+      ++gradients;
+    }
+  }
+  CHECK(gradients > 0);
+}
+
+}  // namespace
+
+TEST_CASE("conv CUDA kernels: reference, determinism, gradients", "[gpu][ops][conv]") {
+  all_modes(conv_cases(shape_set()));
+}
+TEST_CASE("norm CUDA kernels: reference, determinism, gradients", "[gpu][ops][norm]") {
+  all_modes(norm_cases(shape_set()));
+}
+TEST_CASE("pointwise CUDA kernels: reference, determinism, gradients", "[gpu][ops][pointwise]") {
+  all_modes(pointwise_cases(shape_set()));
+}

@@ -1,0 +1,82 @@
+// One declaration per op case, and every test mode driven from the one list (in the spirit of ggml's
+// tests/test-backend-ops.cpp). A case names the arrays its op touches and runs the op two ways:
+// `reference` on double arrays (the CPU reference, ref::<double>) and `run` on tensors through the
+// tensor entry points (the CUDA kernels or the float CPU reference, by where the tensors live).
+// The modes (tests/op_harness.h):
+//   reference gradients   central differences of L = <y, u> in double against the reference's
+//                          backward with dy = u                                    (test_ops, CPU)
+//   entry vs reference     `run` (outputs NaN-poisoned first) against the double reference computed
+//                          from the same float inputs: inf-norm relative error <= tol, per output;
+//                          on CPU tensors (test_ops) and on CUDA tensors (gpu_test_ops)
+//   determinism            the CUDA run again, under other thread schedules (emulation) and with
+//                          the grid capped so that every grid-stride loop makes several passes:
+//                          the same bits                                           (gpu_test_ops)
+//   device gradients       float central differences through the CUDA op against its backward
+//                                                                                  (gpu_test_ops)
+// The lists (tests/op_cases_*.cpp) come in two sizes: `reduced` reaches every code path with small
+// shapes (ragged tiles, several split-K chunks, stride 1 and 2, each pix2pix layer kind with fewer
+// channels, batch 1 and > 1, misaligned views) and runs everywhere, the emulation included; `full`
+// adds the pix2pix layers at their real sizes (models/layers.h) at batch 1 and 16, on a real GPU.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/tensor.h"
+
+namespace p2p::testing {
+
+// in: read only. out: written by the op (NaN-poisoned first, so an element it misses fails).
+// inout: updated in place (accumulated gradients, running statistics, optimizer state); starts
+// random, and the change the op makes is what is compared.
+enum class Role { in, out, inout };
+
+struct OpArg {
+  std::string name;
+  Shape shape;
+  Role role = Role::in;
+  double lo = -1.0, hi = 1.0;   // starting values uniform in [lo, hi) (in and inout)
+  double gap = 0.0;             // > 0: |value| in [gap, hi) with a random sign, away from a kink at 0
+  double channel_offset = 0.0;  // > 0: plus a random offset in [-it, it) per channel (dim 1): non-zero means
+};
+
+using Arrays = std::vector<std::vector<double>>;  // one per OpArg, in order
+
+// The derivative structure, for the finite-difference modes: with args[dy] = u the op writes
+// dL/d(input) into its gradient (an out) or adds it (an inout), L = <args[y], u>.
+struct OpGrad {
+  std::string y, dy;
+  std::vector<std::pair<std::string, std::string>> wrt;  // (input, its gradient)
+  double tol = 1e-7;                                     // double central differences of the reference
+  std::string reason;
+  double h = 1e-6;
+  double device_tol = 0.0;  // float central differences through CUDA; 0: that mode skips the case
+  std::string device_reason;
+  float device_h = 1e-2f;
+};
+
+struct OpCase {
+  std::string name;
+  std::vector<OpArg> args;
+  std::function<void(Arrays&)> reference;
+  std::function<void(std::vector<Tensor>&)> run;
+  double tol = 1e-5;  // entry vs reference
+  std::string tol_reason;
+  std::optional<OpGrad> grad;
+  // For large cases: the reference value of element i of args[out], from the inputs alone; then a
+  // sample of elements is compared instead of running `reference` in full.
+  std::function<double(const Arrays&, size_t out, int64_t i)> element;
+  bool misaligned = false;  // device tensors start one float past a 16-byte boundary (scalar paths)
+
+  size_t index(const std::string& arg) const;  // throws on an unknown name
+};
+
+enum class ShapeSet { reduced, full };
+
+std::vector<OpCase> conv_cases(ShapeSet set);
+std::vector<OpCase> norm_cases(ShapeSet set);
+std::vector<OpCase> pointwise_cases(ShapeSet set);
+
+}  // namespace p2p::testing

@@ -1,0 +1,247 @@
+// The convolution op cases: conv2d and conv_transpose2d, each case running all its passes (forward
+// with bias, backward-data, backward-weight accumulating into dw, bias gradient accumulating into db).
+#include <sstream>
+
+#include "kernels/conv2d.h"
+#include "kernels/conv_transpose2d.h"
+#include "models/patchgan.h"
+#include "models/unet.h"
+#include "tests/op_case.h"
+
+namespace p2p::testing {
+
+namespace {
+
+const char* kTolReason =
+    "float sums of at most a few 1e5 products of O(1) values in another order: ~1e-7..1e-6; an index bug: O(1)";
+
+OpGrad linear_grad() {
+  OpGrad g{"y",
+           "dy",
+           {{"x", "dx"}, {"w", "dw"}, {"b", "db"}},
+           1e-7,
+           "linear in each input: central differences are exact up to rounding (~1e-9 at h = 1e-6)"};
+  g.device_tol = 2e-3;
+  g.device_reason =
+      "linear, so only the float rounding of y counts: ~1e-7 |L| over a step of 2e-2 is ~1e-4 of the gradients";
+  return g;
+}
+
+std::string geom_str(const char* op, int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
+  std::ostringstream os;
+  os << op << " x [" << n << ", " << c << ", " << h << ", " << w << "] " << k << " out, kernel " << r << "x" << s
+     << " stride " << stride << " pad " << pad;
+  return os.str();
+}
+
+// Args: x, w, b, dy (in); y, dx (out); dw, db (inout).
+enum { X, W, B, DY, Y, DX, DW, DB };
+
+OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled) {
+  OpCase c;
+  c.name = geom_str("conv2d", g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.stride, g.pad);
+  const Shape xs{g.n, g.c, g.h, g.w}, ws{g.k, g.c, g.r, g.s}, ys{g.n, g.k, g.p(), g.q()};
+  c.args = {{"x", xs},
+            {"w", ws},
+            {"b", {g.k}},
+            {"dy", ys},
+            {"y", ys, Role::out},
+            {"dx", xs, Role::out},
+            {"dw", ws, Role::inout},
+            {"db", {g.k}, Role::inout}};
+  c.reference = [g](Arrays& a) {
+    ref::conv2d_forward<double>(g, a[X].data(), a[W].data(), a[B].data(), a[Y].data());
+    ref::conv2d_backward_data<double>(g, a[DY].data(), a[W].data(), a[DX].data());
+    ref::conv2d_backward_weight<double>(g, a[X].data(), a[DY].data(), a[DW].data());
+    ref::bias_backward<double>(g.n, g.k, int64_t(g.p()) * g.q(), a[DY].data(), a[DB].data());
+  };
+  c.run = [g](std::vector<Tensor>& t) {
+    conv2d_forward(t[X], t[W], &t[B], g.stride, g.pad, t[Y]);
+    conv2d_backward_data(t[DY], t[W], g.stride, g.pad, t[DX]);
+    conv2d_backward_weight(t[X], t[DY], g.stride, g.pad, t[DW]);
+    bias_backward(t[DY], t[DB]);
+  };
+  c.tol_reason = kTolReason;
+  if (with_grad) c.grad = linear_grad();
+  if (!sampled) return c;
+  // The formulas of kernels/conv2d.h, element by element.
+  c.element = [g](const Arrays& a, size_t out, int64_t i) {
+    const int P = g.p(), Q = g.q();
+    auto x = [&](int n, int ch, int h, int w) { return a[X][((int64_t(n) * g.c + ch) * g.h + h) * g.w + w]; };
+    auto wt = [&](int k, int ch, int r, int s) { return a[W][((int64_t(k) * g.c + ch) * g.r + r) * g.s + s]; };
+    auto dy = [&](int n, int k, int p, int q) { return a[DY][((int64_t(n) * g.k + k) * P + p) * Q + q]; };
+    double acc = 0.0;
+    if (out == Y) {
+      const int q = i % Q, p = i / Q % P, k = i / (int64_t(P) * Q) % g.k, n = i / (int64_t(P) * Q * g.k);
+      acc = a[B][k];
+      for (int ch = 0; ch < g.c; ++ch)
+        for (int r = 0; r < g.r; ++r)
+          for (int s = 0; s < g.s; ++s) {
+            const int h = p * g.stride + r - g.pad, w = q * g.stride + s - g.pad;
+            if (h >= 0 && h < g.h && w >= 0 && w < g.w) acc += x(n, ch, h, w) * wt(k, ch, r, s);
+          }
+    } else if (out == DX) {
+      const int w = i % g.w, h = i / g.w % g.h, ch = i / (int64_t(g.h) * g.w) % g.c, n = i / (int64_t(g.h) * g.w * g.c);
+      for (int k = 0; k < g.k; ++k)
+        for (int r = 0; r < g.r; ++r)
+          for (int s = 0; s < g.s; ++s) {
+            const int ph = h + g.pad - r, pw = w + g.pad - s;
+            if (ph < 0 || pw < 0 || ph % g.stride || pw % g.stride) continue;
+            if (ph / g.stride < P && pw / g.stride < Q) acc += dy(n, k, ph / g.stride, pw / g.stride) * wt(k, ch, r, s);
+          }
+    } else if (out == DW) {
+      const int s = i % g.s, r = i / g.s % g.r, ch = i / (int64_t(g.s) * g.r) % g.c, k = i / (int64_t(g.s) * g.r * g.c);
+      acc = a[DW][i];
+      for (int n = 0; n < g.n; ++n)
+        for (int p = 0; p < P; ++p)
+          for (int q = 0; q < Q; ++q) {
+            const int h = p * g.stride + r - g.pad, w = q * g.stride + s - g.pad;
+            if (h >= 0 && h < g.h && w >= 0 && w < g.w) acc += dy(n, int(k), p, q) * x(n, ch, h, w);
+          }
+    } else {  // DB
+      acc = a[DB][i];
+      for (int n = 0; n < g.n; ++n)
+        for (int pq = 0; pq < P * Q; ++pq) acc += a[DY][(int64_t(n) * g.k + i) * P * Q + pq];
+    }
+    return acc;
+  };
+  return c;
+}
+
+OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled) {
+  OpCase c;
+  c.name = geom_str("conv_transpose2d", g.n, g.c, g.h, g.w, g.o, g.r, g.s, g.stride, g.pad);
+  const int HO = g.ho(), WO = g.wo();
+  const Shape xs{g.n, g.c, g.h, g.w}, ws{g.c, g.o, g.r, g.s}, ys{g.n, g.o, HO, WO};
+  c.args = {{"x", xs},
+            {"w", ws},
+            {"b", {g.o}},
+            {"dy", ys},
+            {"y", ys, Role::out},
+            {"dx", xs, Role::out},
+            {"dw", ws, Role::inout},
+            {"db", {g.o}, Role::inout}};
+  c.reference = [g](Arrays& a) {
+    ref::conv_transpose2d_forward<double>(g, a[X].data(), a[W].data(), a[B].data(), a[Y].data());
+    ref::conv_transpose2d_backward_data<double>(g, a[DY].data(), a[W].data(), a[DX].data());
+    ref::conv_transpose2d_backward_weight<double>(g, a[X].data(), a[DY].data(), a[DW].data());
+    ref::bias_backward<double>(g.n, g.o, int64_t(g.ho()) * g.wo(), a[DY].data(), a[DB].data());
+  };
+  c.run = [g](std::vector<Tensor>& t) {
+    conv_transpose2d_forward(t[X], t[W], &t[B], g.stride, g.pad, t[Y]);
+    conv_transpose2d_backward_data(t[DY], t[W], g.stride, g.pad, t[DX]);
+    conv_transpose2d_backward_weight(t[X], t[DY], g.stride, g.pad, t[DW]);
+    bias_backward(t[DY], t[DB]);
+  };
+  c.tol_reason = kTolReason;
+  if (with_grad) c.grad = linear_grad();
+  if (!sampled) return c;
+  // y[n,o,hh,ww] = b[o] + sum over (c, r, s) with hh = i*stride + r - pad, ww = j*stride + s - pad.
+  c.element = [g, HO, WO](const Arrays& a, size_t out, int64_t e) {
+    auto x = [&](int n, int ch, int i, int j) { return a[X][((int64_t(n) * g.c + ch) * g.h + i) * g.w + j]; };
+    auto wt = [&](int ch, int o, int r, int s) { return a[W][((int64_t(ch) * g.o + o) * g.r + r) * g.s + s]; };
+    auto dy = [&](int n, int o, int hh, int ww) { return a[DY][((int64_t(n) * g.o + o) * HO + hh) * WO + ww]; };
+    double acc = 0.0;
+    if (out == Y) {
+      const int ww = e % WO, hh = e / WO % HO, o = e / (int64_t(HO) * WO) % g.o, n = e / (int64_t(HO) * WO * g.o);
+      acc = a[B][o];
+      for (int ch = 0; ch < g.c; ++ch)
+        for (int r = 0; r < g.r; ++r)
+          for (int s = 0; s < g.s; ++s) {
+            const int ih = hh + g.pad - r, jw = ww + g.pad - s;
+            if (ih < 0 || jw < 0 || ih % g.stride || jw % g.stride) continue;
+            if (ih / g.stride < g.h && jw / g.stride < g.w)
+              acc += x(n, ch, ih / g.stride, jw / g.stride) * wt(ch, o, r, s);
+          }
+    } else if (out == DX) {
+      const int j = e % g.w, i = e / g.w % g.h, ch = e / (int64_t(g.h) * g.w) % g.c, n = e / (int64_t(g.h) * g.w * g.c);
+      for (int o = 0; o < g.o; ++o)
+        for (int r = 0; r < g.r; ++r)
+          for (int s = 0; s < g.s; ++s) {
+            const int hh = i * g.stride + r - g.pad, ww = j * g.stride + s - g.pad;
+            if (hh >= 0 && hh < HO && ww >= 0 && ww < WO) acc += dy(n, o, hh, ww) * wt(ch, o, r, s);
+          }
+    } else if (out == DW) {
+      const int s = e % g.s, r = e / g.s % g.r, o = e / (int64_t(g.s) * g.r) % g.o, ch = e / (int64_t(g.s) * g.r * g.o);
+      acc = a[DW][e];
+      for (int n = 0; n < g.n; ++n)
+        for (int i = 0; i < g.h; ++i)
+          for (int j = 0; j < g.w; ++j) {
+            const int hh = i * g.stride + r - g.pad, ww = j * g.stride + s - g.pad;
+            if (hh >= 0 && hh < HO && ww >= 0 && ww < WO) acc += x(n, ch, i, j) * dy(n, o, hh, ww);
+          }
+    } else {  // DB
+      acc = a[DB][e];
+      for (int n = 0; n < g.n; ++n)
+        for (int hw = 0; hw < HO * WO; ++hw) acc += a[DY][(int64_t(n) * g.o + e) * HO * WO + hw];
+    }
+    return acc;
+  };
+  return c;
+}
+
+void add_layer(std::vector<OpCase>& cases, const ConvLayer& l, int batch, bool sampled) {
+  OpCase c = l.transposed
+                 ? conv_transpose2d_case({batch, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled)
+                 : conv2d_case({batch, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled);
+  c.name = l.name + " batch " + std::to_string(batch) + ": " + c.name;
+  cases.push_back(std::move(c));
+}
+
+// The pix2pix networks: unet_256 and the 70x70 PatchGAN at 256x256 (full), or the same layer kinds
+// with 2 to 16 channels at 32x32 (reduced: num_downs 5 keeps every kind of level).
+std::vector<ConvLayer> pix2pix_layers(ShapeSet set) {
+  UNetOptions g;
+  PatchGANOptions d;
+  int size = 256;
+  if (set == ShapeSet::reduced) {
+    g.num_downs = 5;
+    g.ngf = 2;
+    d.ndf = 2;
+    size = 32;
+  }
+  std::vector<ConvLayer> layers = UNet::layers(g, size, size), dl = PatchGAN::layers(d, size, size);
+  layers.insert(layers.end(), dl.begin(), dl.end());
+  return layers;
+}
+
+}  // namespace
+
+std::vector<OpCase> conv_cases(ShapeSet set) {
+  std::vector<OpCase> cases;
+  // {n, c, h, w, k, r, s, stride, pad}. Small enough for the double finite differences: odd sizes,
+  // batch 1 to 3, stride 1 and 2, padding 0 and 1, kernels 1, 3 and 4 (square or not).
+  for (const ConvGeom& g :
+       {ConvGeom{1, 2, 5, 7, 3, 3, 3, 1, 1}, ConvGeom{2, 3, 7, 6, 2, 3, 3, 2, 1}, ConvGeom{3, 2, 6, 5, 3, 1, 1, 1, 0},
+        ConvGeom{2, 2, 7, 6, 2, 1, 1, 2, 0}, ConvGeom{2, 3, 9, 8, 2, 4, 4, 2, 1}, ConvGeom{1, 3, 8, 9, 2, 4, 4, 1, 1},
+        ConvGeom{2, 2, 7, 7, 3, 3, 3, 2, 0}, ConvGeom{3, 2, 5, 6, 2, 4, 3, 2, 1}})
+    cases.push_back(conv2d_case(g, true, false));
+  // {n, c, h, w, o, r, s, stride, pad}
+  for (const ConvTGeom& g : {ConvTGeom{1, 2, 3, 4, 3, 4, 4, 2, 1}, ConvTGeom{2, 3, 5, 3, 2, 4, 4, 2, 1},
+                             ConvTGeom{3, 2, 4, 5, 2, 3, 3, 1, 1}, ConvTGeom{2, 2, 3, 3, 3, 3, 3, 2, 0},
+                             ConvTGeom{2, 3, 5, 4, 2, 1, 1, 1, 0}, ConvTGeom{1, 2, 4, 3, 3, 1, 1, 2, 0},
+                             ConvTGeom{2, 2, 3, 4, 2, 3, 4, 2, 1}})
+    cases.push_back(conv_transpose2d_case(g, true, false));
+  // The tile kernel's edges: sizes that are not multiples of the 64x64 tile or of the 16-step
+  // reduction, more than one tile each way, and backward-weight reductions long enough for several
+  // split-K chunks (3x6x17x15 -> 65: 672 = 3 chunks).
+  for (const ConvGeom& g : {ConvGeom{1, 3, 9, 7, 5, 3, 3, 1, 1}, ConvGeom{2, 5, 11, 13, 7, 4, 4, 2, 1},
+                            ConvGeom{3, 4, 10, 9, 6, 3, 3, 2, 0}, ConvGeom{2, 3, 7, 8, 70, 1, 1, 1, 0},
+                            ConvGeom{1, 17, 6, 5, 3, 1, 1, 2, 0}, ConvGeom{3, 6, 17, 15, 65, 4, 4, 1, 1},
+                            ConvGeom{2, 33, 9, 10, 66, 3, 3, 2, 1}, ConvGeom{5, 2, 23, 19, 3, 4, 3, 2, 1},
+                            ConvGeom{1, 70, 5, 7, 129, 3, 3, 1, 1}, ConvGeom{4, 3, 24, 24, 5, 4, 4, 1, 1}})
+    cases.push_back(conv2d_case(g, false, false));
+  for (const ConvTGeom& g : {ConvTGeom{1, 3, 5, 4, 5, 4, 4, 2, 1}, ConvTGeom{2, 7, 3, 5, 6, 4, 4, 2, 1},
+                             ConvTGeom{3, 4, 6, 5, 3, 3, 3, 1, 1}, ConvTGeom{2, 5, 4, 4, 7, 3, 3, 2, 0},
+                             ConvTGeom{1, 6, 5, 7, 70, 1, 1, 1, 0}, ConvTGeom{2, 65, 3, 3, 5, 1, 1, 2, 0},
+                             ConvTGeom{2, 33, 7, 6, 66, 4, 4, 2, 1}, ConvTGeom{3, 2, 9, 11, 3, 4, 3, 2, 1},
+                             ConvTGeom{1, 129, 4, 5, 70, 3, 3, 1, 1}})
+    cases.push_back(conv_transpose2d_case(g, false, false));
+  // Every layer of the pix2pix networks, at batch 1 and more.
+  const bool full = set == ShapeSet::full;
+  for (int batch : {1, full ? 16 : 2})
+    for (const ConvLayer& l : pix2pix_layers(set)) add_layer(cases, l, batch, full);
+  return cases;
+}
+
+}  // namespace p2p::testing

@@ -1,0 +1,49 @@
+// The op cases (tests/op_case.h) on the CPU: the double reference's backward against central
+// differences, and the float tensor entry points against the double reference.
+#include <catch2/catch.hpp>
+
+#include "tests/op_harness.h"
+
+using namespace p2p;
+using namespace p2p::testing;
+
+namespace {
+void reference_gradients(const std::vector<OpCase>& cases) {
+  int checked = 0;
+  for (const OpCase& c : cases) {
+    if (!c.grad) continue;
+    const ModeReport r = check_reference_gradients(c, 1234);
+    INFO(r.text);
+    CHECK(r.ok);
+    ++checked;
+  }
+  CHECK(checked > 0);
+}
+void cpu_entry_points(const std::vector<OpCase>& cases) {
+  for (const OpCase& c : cases) {
+    const ModeReport r = check_entry_vs_reference(c, Device::CPU, 99);
+    INFO(r.text);
+    CHECK(r.ok);
+  }
+}
+}  // namespace
+
+TEST_CASE("conv reference gradients match finite differences", "[ops][conv][gradcheck]") {
+  reference_gradients(conv_cases(ShapeSet::reduced));
+}
+TEST_CASE("norm reference gradients match finite differences", "[ops][norm][gradcheck]") {
+  reference_gradients(norm_cases(ShapeSet::reduced));
+}
+TEST_CASE("pointwise reference gradients match finite differences", "[ops][pointwise][gradcheck]") {
+  reference_gradients(pointwise_cases(ShapeSet::reduced));
+}
+
+TEST_CASE("conv float CPU entry points match the double reference", "[ops][conv]") {
+  cpu_entry_points(conv_cases(ShapeSet::reduced));
+}
+TEST_CASE("norm float CPU entry points match the double reference", "[ops][norm]") {
+  cpu_entry_points(norm_cases(ShapeSet::reduced));
+}
+TEST_CASE("pointwise float CPU entry points match the double reference", "[ops][pointwise]") {
+  cpu_entry_points(pointwise_cases(ShapeSet::reduced));
+}
