@@ -4,6 +4,8 @@
 // A real GPU runs the full shape set (every pix2pix layer at batch 1 and 16), the emulation the
 // reduced one, which reaches the same code paths.
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <string>
 
 #include "runtime/device.h"
 #include "tests/op_harness.h"
@@ -13,7 +15,13 @@ using namespace p2p::testing;
 
 namespace {
 
-ShapeSet shape_set() { return cuda_emulated() ? ShapeSet::reduced : ShapeSet::full; }
+// P2P_OP_SHAPES=reduced|full overrides (tools/gpu_check.sh runs the sanitizers on the reduced set).
+ShapeSet shape_set() {
+  const char* v = std::getenv("P2P_OP_SHAPES");
+  if (v && std::string(v) == "reduced") return ShapeSet::reduced;
+  if (v && std::string(v) == "full") return ShapeSet::full;
+  return cuda_emulated() ? ShapeSet::reduced : ShapeSet::full;
+}
 
 // Cases small enough for the float finite differences (two op runs per probed element).
 bool small(const OpCase& c) {

@@ -18,7 +18,8 @@ std::string num(double x) {
 }  // namespace
 
 Device resolve_device(const std::string& device) {
-  if (device.empty()) return cuda_available() ? Device::CUDA : Device::CPU;
+  // The emulation runs the kernels on the CPU far slower than the CPU reference: only on request.
+  if (device.empty()) return cuda_available() && !cuda_emulated() ? Device::CUDA : Device::CPU;
   Device d = parse_device(device);
   if (d == Device::CUDA) {
     P2P_CHECK(built_with_cuda(), "--device cuda: this build has no CUDA support; use --device cpu");
