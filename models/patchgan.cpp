@@ -101,6 +101,13 @@ void PatchGAN::backward(const Tensor& dy, Tensor* dx, bool param_grads) {
   }
 }
 
+std::vector<const Tensor*> PatchGAN::kink_inputs() const {
+  std::vector<const Tensor*> v;
+  for (const Stage& s : stages_)
+    if (s.lrelu) v.push_back(&s.lrelu->input());
+  return v;
+}
+
 std::string PatchGAN::summary() const {
   std::ostringstream os;
   for (const Stage& s : stages_) {

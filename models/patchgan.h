@@ -47,6 +47,8 @@ class PatchGAN {
   // generator step needs only dx).
   void backward(const Tensor& dy, Tensor* dx, bool param_grads);
   std::string summary() const;
+  // The last forward's inputs of every LeakyReLU (see UNet::kink_inputs).
+  std::vector<const Tensor*> kink_inputs() const;
   const PatchGANOptions& options() const { return opts_; }
   int64_t num_params() const;
 

@@ -86,6 +86,8 @@ class Pix2Pix {
   const Tensor& fake_B() const { return *fake_B_; }  // or the last generate()'s output
   const Tensor& real_B() const { return B_; }
 
+  const UNet& generator() const { return *G_; }
+  const PatchGAN& discriminator() const { return *D_; }
   ParamStore& g_store() { return g_store_; }
   ParamStore& d_store() { return d_store_; }
   std::string summary() const;

@@ -176,6 +176,14 @@ void UNet::backward(const Tensor& dy, Tensor* dx) {
   down1_conv_->backward(g_d1_, dx);
 }
 
+std::vector<const Tensor*> UNet::kink_inputs() const {
+  std::vector<const Tensor*> v;
+  for (const Down& L : down_) v.push_back(&L.lrelu.input());
+  for (const Up& U : up_) v.push_back(&U.relu.input());
+  v.push_back(&up1_relu_.input());
+  return v;
+}
+
 std::string UNet::summary() const {
   const int D = opts_.num_downs;
   std::ostringstream os;

@@ -62,6 +62,9 @@ class UNet {
   void backward(const Tensor& dy, Tensor* dx = nullptr);
   // One line per layer in network order: name, output shape of the last forward, parameter count.
   std::string summary() const;
+  // The last forward's inputs of every ReLU and LeakyReLU: their signs decide the backward's masks
+  // (tests comparing two backends check that no element lies on different sides of 0 in the two).
+  std::vector<const Tensor*> kink_inputs() const;
   const UNetOptions& options() const { return opts_; }
   int64_t num_params() const;
 

@@ -14,6 +14,7 @@ class LeakyReLU {
   const Tensor& forward(const Tensor& x);
   void backward(const Tensor& dy, Tensor* dx);
   const Tensor& output() const { return y_; }
+  const Tensor& input() const { return x_; }  // the last forward's x, whose signs pick the slopes
   float slope() const { return slope_; }
 
  private:
@@ -26,6 +27,7 @@ class ReLU {
   const Tensor& forward(const Tensor& x);
   void backward(const Tensor& dy, Tensor* dx);
   const Tensor& output() const { return y_; }
+  const Tensor& input() const { return x_; }
 
  private:
   Tensor x_, y_;

@@ -2,6 +2,7 @@
 // caching allocator staying still once training has started.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "models/pix2pix.h"
@@ -19,15 +20,44 @@ testing::Pair batch(uint64_t first) { return testing::synthetic_batch(first, 2, 
 
 double rel(float got, float want) { return std::fabs(got - want) / std::max(std::fabs(want), 1e-6f); }
 
+// Where the two backends' steps take different branches at a kink that is still visible after the
+// step: G's ReLU / LeakyReLU inputs, the last D pass's LeakyReLU inputs, and the L1 term's signs of
+// G(A) - B. (The D step's own two passes are overwritten by then.)
+int64_t straddles(const Pix2Pix& a, const Pix2Pix& b) {
+  std::vector<const Tensor*> ka = a.generator().kink_inputs(), kb = b.generator().kink_inputs();
+  for (const Tensor* t : a.discriminator().kink_inputs()) ka.push_back(t);
+  for (const Tensor* t : b.discriminator().kink_inputs()) kb.push_back(t);
+  auto diff = [](const Pix2Pix& m) {
+    std::vector<float> f = m.fake_B().to_vector(), r = m.real_B().to_vector();
+    for (size_t i = 0; i < f.size(); ++i) f[i] -= r[i];
+    return Tensor::from_vector(m.fake_B().shape(), f);
+  };
+  const Tensor da = diff(a), db = diff(b);
+  ka.push_back(&da);
+  kb.push_back(&db);
+  return testing::sign_straddles(ka, kb);
+}
+
 }  // namespace
 
 TEST_CASE("pix2pix step: CUDA matches the CPU reference", "[trainer][gpu]") {
-  const testing::Pair p = batch(0);
   // Same seed: the initial weights are drawn on the host (identical), the dropout masks come from
-  // the same Philox streams on both backends.
-  Pix2Pix cpu(tiny_options(), Device::CPU), gpu(tiny_options(), Device::CUDA);
-  REQUIRE(cpu.g_store().values().to_vector() == gpu.g_store().values().to_vector());
-  StepLosses lc = cpu.train_step(p.A, p.B), lg = gpu.train_step(p.A, p.B);
+  // the same Philox streams on both backends. The batch is one where no visible kink input lies on
+  // different sides of 0 in the two steps (a different mask would be an O(1) gradient difference):
+  // almost always the first.
+  std::unique_ptr<Pix2Pix> cpu_model, gpu_model;
+  StepLosses lc, lg;
+  for (uint64_t first = 0;; first += 2) {
+    const testing::Pair p = batch(first);
+    cpu_model = std::make_unique<Pix2Pix>(tiny_options(), Device::CPU);
+    gpu_model = std::make_unique<Pix2Pix>(tiny_options(), Device::CUDA);
+    REQUIRE(cpu_model->g_store().values().to_vector() == gpu_model->g_store().values().to_vector());
+    lc = cpu_model->train_step(p.A, p.B);
+    lg = gpu_model->train_step(p.A, p.B);
+    if (straddles(*cpu_model, *gpu_model) == 0) break;
+    REQUIRE(first < 20);
+  }
+  Pix2Pix &cpu = *cpu_model, &gpu = *gpu_model;
   // 1e-4: the kernels sum in another order than the reference (convolutions, norm statistics, loss
   // means), ~1e-7 relative per reduction, compounded over ~20 layers forward and backward and three
   // D passes; a real bug (a wrong index, a missed term) shows up at 1e-2 or more.

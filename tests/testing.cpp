@@ -38,6 +38,15 @@ double rel_error(const std::vector<float>& got, const std::vector<double>& want)
   return rel_error(to_double(got), want);
 }
 
+int64_t sign_straddles(const std::vector<const Tensor*>& a, const std::vector<const Tensor*>& b) {
+  int64_t n = 0;
+  for (size_t k = 0; k < a.size(); ++k) {
+    const std::vector<float> x = a[k]->to_vector(), y = b[k]->to_vector();
+    for (size_t i = 0; i < x.size(); ++i) n += (x[i] > 0.0f) != (y[i] > 0.0f) || (x[i] < 0.0f) != (y[i] < 0.0f);
+  }
+  return n;
+}
+
 Tensor tensor_of(const Shape& shape, const std::vector<double>& values, Device dev) {
   return Tensor::from_vector(shape, to_float(values), dev);
 }

@@ -21,6 +21,11 @@ std::vector<double> to_double(const std::vector<float>& v);
 double rel_error(const std::vector<double>& got, const std::vector<double>& want);
 double rel_error(const std::vector<float>& got, const std::vector<double>& want);
 
+// Elements of a[k] and b[k] (the same values computed by two backends) on different sides of 0, 0
+// counting as a side of its own: where a ReLU, a LeakyReLU or a sign takes different branches, and a
+// gradient then differs by O(1) however small the rounding difference that put it there.
+int64_t sign_straddles(const std::vector<const Tensor*>& a, const std::vector<const Tensor*>& b);
+
 // A tensor on dev holding the values (rounded to float).
 Tensor tensor_of(const Shape& shape, const std::vector<double>& values, Device dev);
 // A tensor on dev whose every element is NaN: written by an op under test, any element it misses
