@@ -1,5 +1,6 @@
 // The convolution op cases: conv2d and conv_transpose2d, each case running all its passes (forward
-// with bias, backward-data, backward-weight accumulating into dw, bias gradient accumulating into db).
+// with or without bias, backward-data, backward-weight accumulating into dw, and with a bias the bias
+// gradient accumulating into db).
 #include <sstream>
 
 #include "kernels/conv2d.h"
@@ -15,57 +16,58 @@ namespace {
 const char* kTolReason =
     "float sums of at most a few 1e5 products of O(1) values in another order: ~1e-7..1e-6; an index bug: O(1)";
 
-OpGrad linear_grad() {
+OpGrad linear_grad(bool bias) {
   OpGrad g{"y",
            "dy",
-           {{"x", "dx"}, {"w", "dw"}, {"b", "db"}},
+           {{"x", "dx"}, {"w", "dw"}},
            1e-7,
            "linear in each input: central differences are exact up to rounding (~1e-9 at h = 1e-6)"};
+  if (bias) g.wrt.push_back({"b", "db"});
   g.device_tol = 2e-3;
   g.device_reason =
       "linear, so only the float rounding of y counts: ~1e-7 |L| over a step of 2e-2 is ~1e-4 of the gradients";
   return g;
 }
 
-std::string geom_str(const char* op, int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
+std::string geom_str(const char* op, int n, int c, int h, int w, int k, int r, int s, int stride, int pad, bool bias) {
   std::ostringstream os;
   os << op << " x [" << n << ", " << c << ", " << h << ", " << w << "] " << k << " out, kernel " << r << "x" << s
-     << " stride " << stride << " pad " << pad;
+     << " stride " << stride << " pad " << pad << (bias ? "" : " no bias");
   return os.str();
 }
 
-// Args: x, w, b, dy (in); y, dx (out); dw, db (inout).
-enum { X, W, B, DY, Y, DX, DW, DB };
+// Args: x, w, dy (in); y, dx (out); dw (inout); then, with a bias, b (in) and db (inout).
+enum { X, W, DY, Y, DX, DW, B, DB };
 
-OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled) {
+// The args in that order; `bias` is the number of bias channels, 0 for none.
+std::vector<OpArg> conv_args(const Shape& xs, const Shape& ws, const Shape& ys, int bias) {
+  std::vector<OpArg> args = {
+      {"x", xs}, {"w", ws}, {"dy", ys}, {"y", ys, Role::out}, {"dx", xs, Role::out}, {"dw", ws, Role::inout}};
+  if (bias > 0) args.insert(args.end(), {{"b", {bias}}, {"db", {bias}, Role::inout}});
+  return args;
+}
+
+OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled, bool bias = true) {
   OpCase c;
-  c.name = geom_str("conv2d", g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.stride, g.pad);
-  const Shape xs{g.n, g.c, g.h, g.w}, ws{g.k, g.c, g.r, g.s}, ys{g.n, g.k, g.p(), g.q()};
-  c.args = {{"x", xs},
-            {"w", ws},
-            {"b", {g.k}},
-            {"dy", ys},
-            {"y", ys, Role::out},
-            {"dx", xs, Role::out},
-            {"dw", ws, Role::inout},
-            {"db", {g.k}, Role::inout}};
-  c.reference = [g](Arrays& a) {
-    ref::conv2d_forward<double>(g, a[X].data(), a[W].data(), a[B].data(), a[Y].data());
+  c.name = geom_str("conv2d", g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.stride, g.pad, bias);
+  c.args = conv_args({g.n, g.c, g.h, g.w}, {g.k, g.c, g.r, g.s}, {g.n, g.k, g.p(), g.q()}, bias ? g.k : 0);
+  c.reference = [g, bias](Arrays& a) {
+    ref::conv2d_forward<double>(g, a[X].data(), a[W].data(), bias ? a[B].data() : nullptr, a[Y].data());
     ref::conv2d_backward_data<double>(g, a[DY].data(), a[W].data(), a[DX].data());
     ref::conv2d_backward_weight<double>(g, a[X].data(), a[DY].data(), a[DW].data());
-    ref::bias_backward<double>(g.n, g.k, int64_t(g.p()) * g.q(), a[DY].data(), a[DB].data());
+    if (bias) ref::bias_backward<double>(g.n, g.k, int64_t(g.p()) * g.q(), a[DY].data(), a[DB].data());
   };
-  c.run = [g](std::vector<Tensor>& t) {
-    conv2d_forward(t[X], t[W], &t[B], g.stride, g.pad, t[Y]);
+  c.run = [g, bias](std::vector<Tensor>& t) {
+    conv2d_forward(t[X], t[W], bias ? &t[B] : nullptr, g.stride, g.pad, t[Y]);
     conv2d_backward_data(t[DY], t[W], g.stride, g.pad, t[DX]);
     conv2d_backward_weight(t[X], t[DY], g.stride, g.pad, t[DW]);
-    bias_backward(t[DY], t[DB]);
+    if (bias) bias_backward(t[DY], t[DB]);
   };
   c.tol_reason = kTolReason;
-  if (with_grad) c.grad = linear_grad();
+  if (with_grad) c.grad = linear_grad(bias);
   if (!sampled) return c;
   // The formulas of kernels/conv2d.h, element by element.
-  c.element = [g](const Arrays& a, size_t out, int64_t i) {
+  c.element = [g, bias](const Arrays& a, size_t out, int64_t i) {
     const int P = g.p(), Q = g.q();
     auto x = [&](int n, int ch, int h, int w) { return a[X][((int64_t(n) * g.c + ch) * g.h + h) * g.w + w]; };
     auto wt = [&](int k, int ch, int r, int s) { return a[W][((int64_t(k) * g.c + ch) * g.r + r) * g.s + s]; };
@@ -73,7 +75,7 @@ OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled) {
     double acc = 0.0;
     if (out == Y) {
       const int q = i % Q, p = i / Q % P, k = i / (int64_t(P) * Q) % g.k, n = i / (int64_t(P) * Q * g.k);
-      acc = a[B][k];
+      acc = bias ? a[B][k] : 0.0;
       for (int ch = 0; ch < g.c; ++ch)
         for (int r = 0; r < g.r; ++r)
           for (int s = 0; s < g.s; ++s) {
@@ -108,43 +110,35 @@ OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled) {
   return c;
 }
 
-OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled) {
+OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled, bool bias = true) {
   OpCase c;
-  c.name = geom_str("conv_transpose2d", g.n, g.c, g.h, g.w, g.o, g.r, g.s, g.stride, g.pad);
+  c.name = geom_str("conv_transpose2d", g.n, g.c, g.h, g.w, g.o, g.r, g.s, g.stride, g.pad, bias);
   const int HO = g.ho(), WO = g.wo();
-  const Shape xs{g.n, g.c, g.h, g.w}, ws{g.c, g.o, g.r, g.s}, ys{g.n, g.o, HO, WO};
-  c.args = {{"x", xs},
-            {"w", ws},
-            {"b", {g.o}},
-            {"dy", ys},
-            {"y", ys, Role::out},
-            {"dx", xs, Role::out},
-            {"dw", ws, Role::inout},
-            {"db", {g.o}, Role::inout}};
-  c.reference = [g](Arrays& a) {
-    ref::conv_transpose2d_forward<double>(g, a[X].data(), a[W].data(), a[B].data(), a[Y].data());
+  c.args = conv_args({g.n, g.c, g.h, g.w}, {g.c, g.o, g.r, g.s}, {g.n, g.o, HO, WO}, bias ? g.o : 0);
+  c.reference = [g, bias](Arrays& a) {
+    ref::conv_transpose2d_forward<double>(g, a[X].data(), a[W].data(), bias ? a[B].data() : nullptr, a[Y].data());
     ref::conv_transpose2d_backward_data<double>(g, a[DY].data(), a[W].data(), a[DX].data());
     ref::conv_transpose2d_backward_weight<double>(g, a[X].data(), a[DY].data(), a[DW].data());
-    ref::bias_backward<double>(g.n, g.o, int64_t(g.ho()) * g.wo(), a[DY].data(), a[DB].data());
+    if (bias) ref::bias_backward<double>(g.n, g.o, int64_t(g.ho()) * g.wo(), a[DY].data(), a[DB].data());
   };
-  c.run = [g](std::vector<Tensor>& t) {
-    conv_transpose2d_forward(t[X], t[W], &t[B], g.stride, g.pad, t[Y]);
+  c.run = [g, bias](std::vector<Tensor>& t) {
+    conv_transpose2d_forward(t[X], t[W], bias ? &t[B] : nullptr, g.stride, g.pad, t[Y]);
     conv_transpose2d_backward_data(t[DY], t[W], g.stride, g.pad, t[DX]);
     conv_transpose2d_backward_weight(t[X], t[DY], g.stride, g.pad, t[DW]);
-    bias_backward(t[DY], t[DB]);
+    if (bias) bias_backward(t[DY], t[DB]);
   };
   c.tol_reason = kTolReason;
-  if (with_grad) c.grad = linear_grad();
+  if (with_grad) c.grad = linear_grad(bias);
   if (!sampled) return c;
   // y[n,o,hh,ww] = b[o] + sum over (c, r, s) with hh = i*stride + r - pad, ww = j*stride + s - pad.
-  c.element = [g, HO, WO](const Arrays& a, size_t out, int64_t e) {
+  c.element = [g, bias, HO, WO](const Arrays& a, size_t out, int64_t e) {
     auto x = [&](int n, int ch, int i, int j) { return a[X][((int64_t(n) * g.c + ch) * g.h + i) * g.w + j]; };
     auto wt = [&](int ch, int o, int r, int s) { return a[W][((int64_t(ch) * g.o + o) * g.r + r) * g.s + s]; };
     auto dy = [&](int n, int o, int hh, int ww) { return a[DY][((int64_t(n) * g.o + o) * HO + hh) * WO + ww]; };
     double acc = 0.0;
     if (out == Y) {
       const int ww = e % WO, hh = e / WO % HO, o = e / (int64_t(HO) * WO) % g.o, n = e / (int64_t(HO) * WO * g.o);
-      acc = a[B][o];
+      acc = bias ? a[B][o] : 0.0;
       for (int ch = 0; ch < g.c; ++ch)
         for (int r = 0; r < g.r; ++r)
           for (int s = 0; s < g.s; ++s) {
@@ -181,9 +175,10 @@ OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled) {
 }
 
 void add_layer(std::vector<OpCase>& cases, const ConvLayer& l, int batch, bool sampled) {
-  OpCase c = l.transposed
-                 ? conv_transpose2d_case({batch, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled)
-                 : conv2d_case({batch, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled);
+  OpCase c =
+      l.transposed
+          ? conv_transpose2d_case({batch, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled, l.bias)
+          : conv2d_case({batch, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled, l.bias);
   c.name = l.name + " batch " + std::to_string(batch) + ": " + c.name;
   cases.push_back(std::move(c));
 }
@@ -222,6 +217,8 @@ std::vector<OpCase> conv_cases(ShapeSet set) {
                              ConvTGeom{2, 3, 5, 4, 2, 1, 1, 1, 0}, ConvTGeom{1, 2, 4, 3, 3, 1, 1, 2, 0},
                              ConvTGeom{2, 2, 3, 4, 2, 3, 4, 2, 1}})
     cases.push_back(conv_transpose2d_case(g, true, false));
+  // Without a bias (the convolutions followed by batch norm): the forward's null bias, no db.
+  cases.push_back(conv_transpose2d_case(ConvTGeom{2, 3, 5, 3, 2, 4, 4, 2, 1}, true, false, false));
   // The tile kernel's edges: sizes that are not multiples of the 64x64 tile or of the 16-step
   // reduction, more than one tile each way, and backward-weight reductions long enough for several
   // split-K chunks (3x6x17x15 -> 65: 672 = 3 chunks).

@@ -88,7 +88,7 @@ std::vector<int64_t> sample(int64_t n, uint64_t seed) {
   return idx;
 }
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+[[maybe_unused]] bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     const float x = float(a[i]), y = float(b[i]);

@@ -1,12 +1,11 @@
-// batch_norm2d on the CPU: finite-difference gradients of the double reference (training with and
-// without affine, eval), the running-statistics update against a hand computation, the normalised
-// output's per-channel mean and variance, the float reference against the double one, and the
-// shape errors of the tensor-level entry points.
+// batch_norm2d on the CPU: the running-statistics update against a hand computation, the normalised
+// output's per-channel mean and variance, and the shape errors of the tensor-level entry points. The
+// finite-difference gradients of the double reference (training and eval, with and without affine)
+// and the float entry points against it are op cases in tests/op_cases_norm.cpp, run by test_ops.
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "kernels/batch_norm2d.h"
-#include "tests/gradcheck.h"
 #include "tests/testing.h"
 
 using namespace p2p;
@@ -22,84 +21,7 @@ std::vector<double> activations(const NormGeom& g, uint64_t seed) {
   for (int64_t i = 0; i < g.size(); ++i) x[i] += offset[(i / g.hw()) % g.c];
   return x;
 }
-
-// A case over x, and gamma and beta when affine; the parameter gradients accumulate (+=).
-GradCase train_case(const NormGeom& g, bool affine) {
-  GradCase c;
-  c.name = "batch_norm train " + shape_str({g.n, g.c, g.h, g.w}) + (affine ? " affine" : "");
-  c.inputs = {{"x", activations(g, 11)}};
-  if (affine)
-    c.inputs.insert(c.inputs.end(), {{"gamma", random_values(g.c, 12, 0.5, 1.5), true, true},
-                                     {"beta", random_values(g.c, 13), true, true}});
-  auto forward = [g, affine](const std::vector<GradInput>& in, std::vector<double>& y, std::vector<double>& mean,
-                             std::vector<double>& invstd) {
-    y.resize(g.size());
-    mean.resize(g.c);
-    invstd.resize(g.c);
-    ref::batch_norm_forward_train<double>(g, in[0].value.data(), affine ? in[1].value.data() : nullptr,
-                                          affine ? in[2].value.data() : nullptr, kEps, kMomentum, y.data(), mean.data(),
-                                          invstd.data(), nullptr, nullptr);
-  };
-  c.forward = [forward](const std::vector<GradInput>& in, std::vector<double>& y) {
-    std::vector<double> mean, invstd;
-    forward(in, y, mean, invstd);
-  };
-  c.backward = [g, affine, forward](std::vector<GradInput>& in, const std::vector<double>& dy) {
-    std::vector<double> y, mean, invstd;
-    forward(in, y, mean, invstd);
-    ref::batch_norm_backward_train<double>(g, dy.data(), in[0].value.data(), affine ? in[1].value.data() : nullptr,
-                                           mean.data(), invstd.data(), in[0].grad.data(),
-                                           affine ? in[1].grad.data() : nullptr, affine ? in[2].grad.data() : nullptr);
-  };
-  c.tol = 1e-6;
-  c.tol_reason = "smooth in double: O(h^2) truncation and ~1e-10 rounding in the differences";
-  return c;
-}
-
-// Eval: x, gamma, beta differentiable; the running statistics are fixed data.
-GradCase eval_case(const NormGeom& g) {
-  GradCase c;
-  c.name = "batch_norm eval " + shape_str({g.n, g.c, g.h, g.w});
-  c.inputs = {{"x", activations(g, 21)},
-              {"gamma", random_values(g.c, 22, 0.5, 1.5), true, true},
-              {"beta", random_values(g.c, 23), true, true},
-              {"running_mean", random_values(g.c, 24), false},
-              {"running_var", random_values(g.c, 25, 0.2, 2.0), false}};
-  c.forward = [g](const std::vector<GradInput>& in, std::vector<double>& y) {
-    y.resize(g.size());
-    ref::batch_norm_forward_eval<double>(g, in[0].value.data(), in[1].value.data(), in[2].value.data(),
-                                         in[3].value.data(), in[4].value.data(), kEps, y.data());
-  };
-  c.backward = [g](std::vector<GradInput>& in, const std::vector<double>& dy) {
-    ref::batch_norm_backward_eval<double>(g, dy.data(), in[0].value.data(), in[1].value.data(), in[3].value.data(),
-                                          in[4].value.data(), kEps, in[0].grad.data(), in[1].grad.data(),
-                                          in[2].grad.data());
-  };
-  c.tol = 1e-8;
-  c.tol_reason = "linear in x, gamma and beta: central differences exact up to rounding";
-  return c;
-}
-
-// Batch 1 and > 1, odd sizes, and M = N*H*W = 2 at 1x1 (the smallest training batch norm allows).
-const NormGeom kShapes[] = {{1, 3, 5, 7}, {3, 2, 3, 5}, {2, 4, 1, 1}, {4, 3, 2, 1}};
 }  // namespace
-
-TEST_CASE("batch_norm train gradients", "[batch_norm][gradcheck]") {
-  for (const NormGeom& g : kShapes)
-    for (bool affine : {true, false}) {
-      GradReport r = check_gradients(train_case(g, affine));
-      INFO(r.text);
-      CHECK(r.ok);
-    }
-}
-
-TEST_CASE("batch_norm eval gradients", "[batch_norm][gradcheck]") {
-  for (const NormGeom& g : kShapes) {
-    GradReport r = check_gradients(eval_case(g));
-    INFO(r.text);
-    CHECK(r.ok);
-  }
-}
 
 TEST_CASE("batch_norm running statistics follow momentum 0.1 and the unbiased variance", "[batch_norm]") {
   // x [2, 2, 1, 3]. Channel 0 holds 1..6: mean 3.5, sum of squared deviations 17.5, so the biased
@@ -143,32 +65,6 @@ TEST_CASE("batch_norm train output has per-channel mean 0 and variance 1 before 
     CHECK(std::abs(sum / m - beta[c]) < 1e-12);  // double rounding over 90 values of order 1
     CHECK(std::abs(sq / m - gamma[c] * gamma[c] * var_x / (var_x + kEps)) < 1e-12);
   }
-}
-
-TEST_CASE("batch_norm float reference agrees with the double one", "[batch_norm]") {
-  const NormGeom g{2, 3, 7, 9};
-  std::vector<double> x = activations(g, 41), dy = random_values(g.size(), 42),
-                      gamma = random_values(g.c, 43, 0.5, 1.5), beta = random_values(g.c, 44);
-  std::vector<double> y(g.size()), mean(g.c), invstd(g.c), dx(g.size()), dgamma(g.c, 0.0), dbeta(g.c, 0.0);
-  ref::batch_norm_forward_train<double>(g, x.data(), gamma.data(), beta.data(), kEps, kMomentum, y.data(), mean.data(),
-                                        invstd.data(), nullptr, nullptr);
-  ref::batch_norm_backward_train<double>(g, dy.data(), x.data(), gamma.data(), mean.data(), invstd.data(), dx.data(),
-                                         dgamma.data(), dbeta.data());
-  const Shape shape{g.n, g.c, g.h, g.w};
-  Tensor tx = tensor_of(shape, x, Device::CPU), tdy = tensor_of(shape, dy, Device::CPU);
-  Tensor tgamma = tensor_of({g.c}, gamma, Device::CPU), tbeta = tensor_of({g.c}, beta, Device::CPU);
-  Tensor ty = poisoned(shape, Device::CPU), tmean = poisoned({g.c}, Device::CPU),
-         tinvstd = poisoned({g.c}, Device::CPU);
-  Tensor tdx = poisoned(shape, Device::CPU), tdgamma = Tensor::zeros({g.c}), tdbeta = Tensor::zeros({g.c});
-  batch_norm2d_forward_train(tx, &tgamma, &tbeta, 1e-5f, 0.1f, ty, tmean, tinvstd, nullptr, nullptr);
-  batch_norm2d_backward_train(tdy, tx, &tgamma, tmean, tinvstd, tdx, &tdgamma, &tdbeta);
-  const double tol = 1e-5;  // float inputs rounded from the double ones, float arithmetic of depth ~ log M
-  CHECK(rel_error(ty.to_vector(), y) < tol);
-  CHECK(rel_error(tmean.to_vector(), mean) < tol);
-  CHECK(rel_error(tinvstd.to_vector(), invstd) < tol);
-  CHECK(rel_error(tdx.to_vector(), dx) < tol);
-  CHECK(rel_error(tdgamma.to_vector(), dgamma) < tol);
-  CHECK(rel_error(tdbeta.to_vector(), dbeta) < tol);
 }
 
 TEST_CASE("batch_norm rejects bad shapes with clear errors", "[batch_norm][errors]") {

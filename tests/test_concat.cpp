@@ -1,9 +1,9 @@
-// Channel concatenation on the CPU reference: the layout on a small example, gradients of both
-// halves by finite differences, a null gradient pointer, and the shape checks.
+// Channel concatenation on the CPU: the layout on a small example, a null gradient pointer, and the
+// shape checks. The finite-difference gradients of the double reference (both halves) and the float
+// entry points against it are op cases in tests/op_cases_pointwise.cpp, run by test_ops.
 #include <catch2/catch.hpp>
 
 #include "kernels/concat.h"
-#include "tests/gradcheck.h"
 #include "tests/testing.h"
 
 using namespace p2p;
@@ -15,31 +15,6 @@ TEST_CASE("concat layout: a's channels, then b's, per item", "[concat]") {
   Tensor y({2, 3, 1, 2});
   concat_forward(a, b, y);
   CHECK(y.to_vector() == std::vector<float>{1, 2, 10, 11, 12, 13, 3, 4, 14, 15, 16, 17});
-}
-
-TEST_CASE("concat gradients, both halves", "[concat][gradcheck]") {
-  struct Dims {
-    int n, ca, cb, h, w;
-  };
-  for (Dims d : {Dims{2, 3, 4, 5, 7}, Dims{3, 1, 2, 3, 1}}) {
-    const int64_t hw = int64_t(d.h) * d.w, na = d.n * d.ca * hw, nb = d.n * d.cb * hw;
-    GradCase c;
-    c.name = "concat n " + std::to_string(d.n) + " ca " + std::to_string(d.ca) + " cb " + std::to_string(d.cb) +
-             " hw " + std::to_string(hw);
-    c.inputs = {{"a", random_values(na, 31)}, {"b", random_values(nb, 32)}};
-    c.forward = [=](const std::vector<GradInput>& in, std::vector<double>& y) {
-      y.resize(na + nb);
-      ref::concat_forward<double>(d.n, d.ca, d.cb, hw, in[0].value.data(), in[1].value.data(), y.data());
-    };
-    c.backward = [=](std::vector<GradInput>& in, const std::vector<double>& dy) {
-      ref::concat_backward<double>(d.n, d.ca, d.cb, hw, dy.data(), in[0].grad.data(), in[1].grad.data());
-    };
-    c.tol = 1e-8;
-    c.tol_reason = "a copy is linear: central differences exact up to rounding";
-    GradReport r = check_gradients(c);
-    INFO(r.text);
-    CHECK(r.ok);
-  }
 }
 
 TEST_CASE("concat backward with one gradient wanted", "[concat]") {

@@ -1,11 +1,10 @@
-// conv_transpose2d CPU reference: finite-difference gradients of x, w and b; the adjoint identity
-// <conv2d(u, w), v> = <u, conv_transpose2d(v, w)> against the (independent) conv2d reference, and the
-// role exchanges the CUDA path relies on; the shape errors.
+// conv_transpose2d CPU reference: the adjoint identity <conv2d(u, w), v> = <u, conv_transpose2d(v, w)>
+// against the (independent) conv2d reference, and the role exchanges the CUDA path relies on; the
+// shape errors. The finite-difference gradients (with and without bias) and the float entry points
+// against the double reference are op cases in tests/op_cases_conv.cpp, run by test_ops.
 #include <catch2/catch.hpp>
-#include <sstream>
 
 #include "kernels/conv_transpose2d.h"
-#include "tests/gradcheck.h"
 #include "tests/testing.h"
 
 using namespace p2p;
@@ -13,63 +12,13 @@ using namespace p2p::testing;
 
 namespace {
 
-std::string geom_str(const ConvTGeom& g) {
-  std::ostringstream os;
-  os << "x [" << g.n << ", " << g.c << ", " << g.h << ", " << g.w << "] w [" << g.c << ", " << g.o << ", " << g.r
-     << ", " << g.s << "] stride " << g.stride << " pad " << g.pad;
-  return os.str();
-}
-
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0.0;
   for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
   return s;
 }
 
-// {n, c, h, w, o, r, s, stride, pad}
-const ConvTGeom kGradGeoms[] = {
-    {1, 2, 3, 4, 3, 4, 4, 2, 1},  // pix2pix up conv: doubles the size
-    {2, 3, 5, 3, 2, 4, 4, 2, 1},  // odd input size
-    {3, 2, 4, 5, 2, 3, 3, 1, 1},  // 3x3 stride 1 "same"
-    {2, 2, 3, 3, 3, 3, 3, 2, 0},  // stride 2, no padding: 7x7 output
-    {2, 3, 5, 4, 2, 1, 1, 1, 0},  // 1x1
-    {1, 2, 4, 3, 3, 1, 1, 2, 0},  // 1x1 stride 2: every other output pixel is bias only
-    {2, 2, 3, 4, 2, 3, 4, 2, 1},  // non-square kernel
-};
-
-GradCase convt_case(const ConvTGeom& g, bool bias) {
-  const int64_t x_size = int64_t(g.n) * g.c * g.h * g.w, w_size = int64_t(g.c) * g.o * g.r * g.s;
-  GradCase c;
-  c.name = "conv_transpose2d " + geom_str(g) + (bias ? " bias" : " no bias");
-  c.inputs = {{"x", random_values(x_size, 41)}, {"w", random_values(w_size, 42), true, true}};
-  if (bias) c.inputs.push_back({"b", random_values(g.o, 43), true, true});
-  c.forward = [g, bias](const std::vector<GradInput>& in, std::vector<double>& y) {
-    y.resize(int64_t(g.n) * g.o * g.ho() * g.wo());
-    ref::conv_transpose2d_forward<double>(g, in[0].value.data(), in[1].value.data(),
-                                          bias ? in[2].value.data() : nullptr, y.data());
-  };
-  c.backward = [g, bias](std::vector<GradInput>& in, const std::vector<double>& dy) {
-    ref::conv_transpose2d_backward_data<double>(g, dy.data(), in[1].value.data(), in[0].grad.data());
-    ref::conv_transpose2d_backward_weight<double>(g, in[0].value.data(), dy.data(), in[1].grad.data());
-    if (bias) ref::bias_backward<double>(g.n, g.o, int64_t(g.ho()) * g.wo(), dy.data(), in[2].grad.data());
-  };
-  c.tol = 1e-7;
-  c.tol_reason = "linear in each input: central differences are exact up to rounding (~1e-9 at h = 1e-6)";
-  return c;
-}
-
 }  // namespace
-
-TEST_CASE("conv_transpose2d gradients (x, w, b) match finite differences", "[conv_transpose2d][gradcheck]") {
-  for (const ConvTGeom& g : kGradGeoms) {
-    GradReport r = check_gradients(convt_case(g, true));
-    INFO(r.text);
-    CHECK(r.ok);
-  }
-  GradReport r = check_gradients(convt_case(kGradGeoms[1], false));
-  INFO(r.text);
-  CHECK(r.ok);
-}
 
 TEST_CASE("conv_transpose2d is the adjoint of conv2d, and the role exchanges hold", "[conv_transpose2d][adjoint]") {
   // Each convolution g (u: [N, C, H, W] -> v: [N, K, P, Q]) is paired with the transposed convolution
@@ -111,40 +60,6 @@ TEST_CASE("conv_transpose2d is the adjoint of conv2d, and the role exchanges hol
     ref::conv2d_backward_weight<double>(g, u.data(), v.data(), dw_c.data());
     CHECK(rel_error(dw_t, dw_c) < tol);
   }
-}
-
-TEST_CASE("conv_transpose2d tensor entry points on the CPU match the double reference", "[conv_transpose2d]") {
-  const ConvTGeom g{2, 5, 4, 3, 3, 4, 4, 2, 1};
-  const Shape xs{g.n, g.c, g.h, g.w}, ws{g.c, g.o, g.r, g.s}, ys{g.n, g.o, g.ho(), g.wo()};
-  const int64_t x_size = shape_numel(xs), w_size = shape_numel(ws), y_size = shape_numel(ys);
-  // The double reference runs on the float-rounded inputs, so only the float arithmetic differs.
-  const std::vector<double> x = to_double(to_float(random_values(x_size, 61)));
-  const std::vector<double> w = to_double(to_float(random_values(w_size, 62)));
-  const std::vector<double> b = to_double(to_float(random_values(g.o, 63)));
-  const std::vector<double> dy = to_double(to_float(random_values(y_size, 64)));
-  const std::vector<double> dw0 = to_double(to_float(random_values(w_size, 65)));
-  const Tensor tx = tensor_of(xs, x, Device::CPU), tw = tensor_of(ws, w, Device::CPU),
-               tb = tensor_of({g.o}, b, Device::CPU);
-  const Tensor tdy = tensor_of(ys, dy, Device::CPU);
-  const double tol = 1e-5;  // float accumulation over at most C*R*S = 80 (or N*H*W = 24) terms
-
-  Tensor y = poisoned(ys, Device::CPU);
-  conv_transpose2d_forward(tx, tw, &tb, g.stride, g.pad, y);
-  std::vector<double> want(y_size);
-  ref::conv_transpose2d_forward<double>(g, x.data(), w.data(), b.data(), want.data());
-  CHECK(rel_error(y.to_vector(), want) < tol);
-
-  Tensor dx = poisoned(xs, Device::CPU);
-  conv_transpose2d_backward_data(tdy, tw, g.stride, g.pad, dx);
-  want.assign(x_size, 0.0);
-  ref::conv_transpose2d_backward_data<double>(g, dy.data(), w.data(), want.data());
-  CHECK(rel_error(dx.to_vector(), want) < tol);
-
-  Tensor dw = tensor_of(ws, dw0, Device::CPU);
-  conv_transpose2d_backward_weight(tx, tdy, g.stride, g.pad, dw);
-  want = dw0;
-  ref::conv_transpose2d_backward_weight<double>(g, x.data(), dy.data(), want.data());
-  CHECK(rel_error(dw.to_vector(), want) < tol);
 }
 
 TEST_CASE("conv_transpose2d rejects bad shapes with a clear message", "[conv_transpose2d][errors]") {

@@ -1,35 +1,16 @@
-// Dropout on the CPU reference: the gradient (linear in x for a fixed seed and offset), the mask's
-// statistics and reproducibility, the exact scaling, p = 0, and the checks on p.
+// Dropout on the CPU: the mask's statistics and reproducibility, the exact scaling, the backward's
+// mask against the forward's, p = 0, and the checks on p. The finite-difference gradient of the
+// double reference (linear in x for a fixed seed and offset) and the float entry points against it
+// are op cases in tests/op_cases_pointwise.cpp, run by test_ops.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 
 #include "kernels/dropout.h"
-#include "tests/gradcheck.h"
 #include "tests/testing.h"
 
 using namespace p2p;
 using namespace p2p::testing;
-
-TEST_CASE("dropout gradients", "[dropout][gradcheck]") {
-  const int64_t n = 3 * 5 * 7 * 9;  // [3, 5, 7, 9]
-  const double p = 0.3;
-  GradCase c;
-  c.name = "dropout p 0.3 [3, 5, 7, 9]";
-  c.inputs = {{"x", random_values(n, 21)}};
-  c.forward = [&](const std::vector<GradInput>& in, std::vector<double>& y) {
-    y.resize(n);
-    ref::dropout_forward<double>(n, in[0].value.data(), p, 77, 5, y.data());
-  };
-  c.backward = [&](std::vector<GradInput>& in, const std::vector<double>& dy) {
-    ref::dropout_backward<double>(n, dy.data(), p, 77, 5, in[0].grad.data());
-  };
-  c.tol = 1e-8;
-  c.tol_reason = "linear in x for a fixed mask: central differences exact up to rounding";
-  GradReport r = check_gradients(c);
-  INFO(r.text);
-  CHECK(r.ok);
-}
 
 namespace {
 std::vector<float> dropped(const Tensor& x, float p, uint64_t seed, uint64_t offset) {

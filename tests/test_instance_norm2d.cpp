@@ -1,11 +1,11 @@
-// instance_norm2d on the CPU: finite-difference gradients of the double reference (with and without
-// affine, including 1x1 images where the variance is 0), the normalised output's mean and variance
-// per image and channel, and the shape errors of the tensor-level entry points.
+// instance_norm2d on the CPU: the normalised output's mean and variance per image and channel, and
+// the shape errors of the tensor-level entry points (1x1 images included). The finite-difference
+// gradients of the double reference (with and without affine, 1x1 images included) and the float
+// entry points against it are op cases in tests/op_cases_norm.cpp, run by test_ops.
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "kernels/instance_norm2d.h"
-#include "tests/gradcheck.h"
 #include "tests/testing.h"
 
 using namespace p2p;
@@ -21,50 +21,7 @@ std::vector<double> activations(const NormGeom& g, uint64_t seed) {
   for (int64_t i = 0; i < g.size(); ++i) x[i] += offset[i / g.hw()];
   return x;
 }
-
-GradCase instance_case(const NormGeom& g, bool affine) {
-  GradCase c;
-  c.name = "instance_norm " + shape_str({g.n, g.c, g.h, g.w}) + (affine ? " affine" : "");
-  c.inputs = {{"x", activations(g, 51)}};
-  if (affine)
-    c.inputs.insert(c.inputs.end(), {{"gamma", random_values(g.c, 52, 0.5, 1.5), true, true},
-                                     {"beta", random_values(g.c, 53), true, true}});
-  auto forward = [g, affine](const std::vector<GradInput>& in, std::vector<double>& y, std::vector<double>& mean,
-                             std::vector<double>& invstd) {
-    y.resize(g.size());
-    mean.resize(size_t(g.n) * g.c);
-    invstd.resize(size_t(g.n) * g.c);
-    ref::instance_norm_forward<double>(g, in[0].value.data(), affine ? in[1].value.data() : nullptr,
-                                       affine ? in[2].value.data() : nullptr, kEps, y.data(), mean.data(),
-                                       invstd.data());
-  };
-  c.forward = [forward](const std::vector<GradInput>& in, std::vector<double>& y) {
-    std::vector<double> mean, invstd;
-    forward(in, y, mean, invstd);
-  };
-  c.backward = [g, affine, forward](std::vector<GradInput>& in, const std::vector<double>& dy) {
-    std::vector<double> y, mean, invstd;
-    forward(in, y, mean, invstd);
-    ref::instance_norm_backward<double>(g, dy.data(), in[0].value.data(), affine ? in[1].value.data() : nullptr,
-                                        mean.data(), invstd.data(), in[0].grad.data(),
-                                        affine ? in[1].grad.data() : nullptr, affine ? in[2].grad.data() : nullptr);
-  };
-  c.tol = 1e-6;
-  c.tol_reason = "smooth in double: O(h^2) truncation and ~1e-10 rounding in the differences";
-  return c;
-}
 }  // namespace
-
-TEST_CASE("instance_norm gradients", "[instance_norm][gradcheck]") {
-  // Batch 1 and > 1, odd sizes, and 1x1 images: var 0, y = beta, dx = 0 and dgamma = 0.
-  const NormGeom shapes[] = {{1, 3, 5, 7}, {3, 2, 3, 5}, {2, 3, 1, 2}, {2, 3, 1, 1}};
-  for (const NormGeom& g : shapes)
-    for (bool affine : {true, false}) {
-      GradReport r = check_gradients(instance_case(g, affine));
-      INFO(r.text);
-      CHECK(r.ok);
-    }
-}
 
 TEST_CASE("instance_norm output has mean 0 and variance 1 per image and channel before the affine", "[instance_norm]") {
   // With affine the mean of (n, c) is beta_c and the biased variance gamma_c^2 * var / (var + eps).
