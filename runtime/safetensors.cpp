@@ -318,7 +318,8 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   for (const NamedTensor& t : tensors) {
     if (!ok) break;
     std::vector<float> host = t.tensor.to_vector();
-    ok = std::fwrite(host.data(), sizeof(float), host.size(), f) == host.size();
+    if (!host.empty())  // an empty tensor's data() may be null, which fwrite must not get
+      ok = std::fwrite(host.data(), sizeof(float), host.size(), f) == host.size();
   }
   ok = ok && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
   int saved_errno = errno;

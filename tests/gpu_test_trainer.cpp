@@ -101,7 +101,10 @@ TEST_CASE("pix2pix step on CUDA: deterministic, and no cudaMalloc after the firs
     la.insert(la.end(), {x.g_gan, x.g_l1, x.d_real, x.d_fake});
   }
   // Steps 2..5 reuse every buffer (layer outputs, gradients, the loss slots): no new device memory.
-  CHECK(allocator_stats().cuda_mallocs == mallocs_after_first);
+  if (allocator_caches())
+    CHECK(allocator_stats().cuda_mallocs == mallocs_after_first);
+  else
+    WARN("the sanitizer build allocates every tensor afresh: the no-cudaMalloc check needs the caching allocator");
   for (int i = 0; i < 5; ++i) {
     StepLosses x = b.train_step(data[i].A.to(Device::CUDA), data[i].B.to(Device::CUDA));
     lb.insert(lb.end(), {x.g_gan, x.g_l1, x.d_real, x.d_fake});

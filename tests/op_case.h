@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/layers.h"
 #include "runtime/tensor.h"
 
 namespace p2p::testing {
@@ -74,6 +75,10 @@ struct OpCase {
 };
 
 enum class ShapeSet { reduced, full };
+
+// The convolutions of the pix2pix networks: unet_256 and the 70x70 PatchGAN at 256x256 (full), or
+// the same layer kinds with 2 to 16 channels at 32x32 (reduced: num_downs 5 keeps every kind of level).
+std::vector<ConvLayer> pix2pix_layers(ShapeSet set);
 
 std::vector<OpCase> conv_cases(ShapeSet set);
 std::vector<OpCase> norm_cases(ShapeSet set);

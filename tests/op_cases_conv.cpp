@@ -183,8 +183,8 @@ void add_layer(std::vector<OpCase>& cases, const ConvLayer& l, int batch, bool s
   cases.push_back(std::move(c));
 }
 
-// The pix2pix networks: unet_256 and the 70x70 PatchGAN at 256x256 (full), or the same layer kinds
-// with 2 to 16 channels at 32x32 (reduced: num_downs 5 keeps every kind of level).
+}  // namespace
+
 std::vector<ConvLayer> pix2pix_layers(ShapeSet set) {
   UNetOptions g;
   PatchGANOptions d;
@@ -199,8 +199,6 @@ std::vector<ConvLayer> pix2pix_layers(ShapeSet set) {
   layers.insert(layers.end(), dl.begin(), dl.end());
   return layers;
 }
-
-}  // namespace
 
 std::vector<OpCase> conv_cases(ShapeSet set) {
   std::vector<OpCase> cases;

@@ -3,8 +3,6 @@
 // parameters, at aligned and misaligned addresses.
 #include "kernels/batch_norm2d.h"
 #include "kernels/instance_norm2d.h"
-#include "models/patchgan.h"
-#include "models/unet.h"
 #include "tests/op_case.h"
 
 namespace p2p::testing {
@@ -130,14 +128,19 @@ OpCase norm_case(const NormGeom& g, const Options& o) {
   return c;
 }
 
-void add_all_kinds(std::vector<OpCase>& cases, const NormGeom& g) {
+void add_all_kinds(std::vector<OpCase>& cases, const NormGeom& g, bool with_grad) {
+  std::vector<OpCase> kinds;
   for (bool affine : {true, false}) {
-    cases.push_back(norm_case(g, {Kind::train, affine, true}));
-    cases.push_back(norm_case(g, {Kind::eval, affine}));
-    cases.push_back(norm_case(g, {Kind::instance, affine}));
+    kinds.push_back(norm_case(g, {Kind::train, affine, true}));
+    kinds.push_back(norm_case(g, {Kind::eval, affine}));
+    kinds.push_back(norm_case(g, {Kind::instance, affine}));
   }
-  cases.push_back(norm_case(g, {Kind::train, true, false}));
-  for (Kind k : {Kind::train, Kind::eval, Kind::instance}) cases.push_back(norm_case(g, {k, true, true, true}));
+  kinds.push_back(norm_case(g, {Kind::train, true, false}));
+  for (Kind k : {Kind::train, Kind::eval, Kind::instance}) kinds.push_back(norm_case(g, {k, true, true, true}));
+  for (OpCase& c : kinds) {
+    if (!with_grad) c.grad.reset();
+    cases.push_back(std::move(c));
+  }
 }
 
 }  // namespace
@@ -149,24 +152,13 @@ std::vector<OpCase> norm_cases(ShapeSet set) {
   // chunks with chunk boundaries inside an image (4x3x33x35, 3x2x48x48).
   for (const NormGeom& g : {NormGeom{1, 3, 5, 7}, NormGeom{3, 2, 3, 5}, NormGeom{2, 4, 1, 1}, NormGeom{4, 3, 2, 1},
                             NormGeom{2, 3, 4, 5}, NormGeom{5, 2, 1, 3}, NormGeom{4, 3, 33, 35}, NormGeom{3, 2, 48, 48}})
-    add_all_kinds(cases, g);
+    add_all_kinds(cases, g, /*with_grad=*/g.size() < 1000);  // the large ones are for the chunked reductions
   // The norm layers of the pix2pix networks (after each conv with `norm`): batch norm, and instance
   // norm without affine parameters as pix2pix's --norm instance. Full: unet_256 and the 70x70
   // PatchGAN at 256x256, batch 1 and 16; reduced: the same kinds with 2 to 16 channels at 32x32.
   const bool full = set == ShapeSet::full;
-  UNetOptions go;
-  PatchGANOptions d;
-  int size = 256;
-  if (!full) {
-    go.num_downs = 5;
-    go.ngf = 2;
-    d.ndf = 2;
-    size = 32;
-  }
-  std::vector<ConvLayer> layers = UNet::layers(go, size, size), dl = PatchGAN::layers(d, size, size);
-  layers.insert(layers.end(), dl.begin(), dl.end());
   for (int batch : {1, full ? 16 : 2})
-    for (const ConvLayer& l : layers) {
+    for (const ConvLayer& l : pix2pix_layers(set)) {
       if (!l.norm) continue;
       const NormGeom g{batch, l.cout, l.out_h(), l.out_w()};
       for (OpCase c : {norm_case(g, {Kind::train, true, true}), norm_case(g, {Kind::eval, true}),

@@ -8,7 +8,7 @@
 // the barrier opens and the next phase starts; anything else is a deadlock on a GPU and an error here.
 // A warp collective completes when the last lane of its mask arrives: that lane computes every
 // lane's result and marks the others runnable. Fibers never move between OS threads, so
-// `thread_local` (__shared__, tl_current) is per block.
+// `thread_local` (__shared__, the current fiber) is per block.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -33,9 +33,9 @@
 
 namespace p2p::emu {
 
-thread_local const ThreadState* tl_current = nullptr;
-
 namespace {
+
+thread_local const ThreadState* tl_current = nullptr;  // the running fiber's, null between fibers
 
 namespace fc = boost::context::detail;
 
@@ -447,6 +447,11 @@ void check_config(const char* kernel, dim3 grid, dim3 block, size_t smem) {
 }  // namespace
 
 // ---- The interface of cuda_runtime.h and emu.h ----
+
+const ThreadState& current_thread() {
+  P2P_CHECK(tl_current, "CUDA emulation: threadIdx, blockIdx, blockDim or gridDim read outside a kernel");
+  return *tl_current;
+}
 
 void syncthreads() {
   Worker& w = worker();

@@ -78,12 +78,14 @@ constexpr int warpSize = 32;
 // ---- The emulator's interface to the kernels (implemented in block.cpp) ----
 namespace p2p::emu {
 
-// The indices of the fiber running on this OS thread; set by the scheduler before each resume.
+// The indices of the fiber running on this OS thread, set by the scheduler before each resume. A
+// function rather than an extern thread_local: GCC 12 miscompiles -fsanitize=null's check of an
+// extern TLS variable's address (it reports a null address that is not).
 struct ThreadState {
   uint3 thread_idx, block_idx;
   dim3 block_dim, grid_dim;
 };
-extern thread_local const ThreadState* tl_current;
+const ThreadState& current_thread();
 
 void syncthreads();
 
@@ -106,10 +108,10 @@ T shuffle(Collective op, unsigned mask, T var, int arg, int width) {
 }  // namespace p2p::emu
 
 // ---- Built-in variables ----
-#define threadIdx (::p2p::emu::tl_current->thread_idx)
-#define blockIdx (::p2p::emu::tl_current->block_idx)
-#define blockDim (::p2p::emu::tl_current->block_dim)
-#define gridDim (::p2p::emu::tl_current->grid_dim)
+#define threadIdx (::p2p::emu::current_thread().thread_idx)
+#define blockIdx (::p2p::emu::current_thread().block_idx)
+#define blockDim (::p2p::emu::current_thread().block_dim)
+#define gridDim (::p2p::emu::current_thread().grid_dim)
 
 // ---- Synchronisation and warp collectives ----
 inline void __syncthreads() { ::p2p::emu::syncthreads(); }
