@@ -141,6 +141,18 @@ __device__ A block_reduce(A a) {
   }
   return a;
 }
+// Calls f(k, lane) for the groups of this thread's warp: warp w of the grid (W warps in all) takes
+// groups k = w, w + W, w + 2W, ..., so a grid capped below one warp per group still covers them all.
+// k depends only on the warp (blockDim.x is a multiple of 32), so all 32 lanes enter and leave the
+// loop together: every shuffle inside f runs with the full warp, and a warp with no group left
+// never reaches one.
+template <class F>
+__device__ void for_each_group_by_warp(int groups, F&& f) {
+  const int lane = threadIdx.x % 32;
+  const int64_t warps = int64_t(gridDim.x) * blockDim.x / 32;
+  for (int64_t k = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) / 32; k < groups; k += warps)
+    f(static_cast<int>(k), lane);
+}
 // Group k's partials part[k * chunks + u], u < chunks, combined by one warp in a fixed order (lane
 // l takes u = l, l + 32, ..., then the warp tree); lane 0 ends with the group's total.
 template <class A>
@@ -193,19 +205,20 @@ __global__ void moments_chunk_kernel(Layout L, const float* __restrict__ x, int 
   if (threadIdx.x == 0) out[blockIdx.x] = a;
 }
 
-// One warp per group: combine its chunks in order, then the statistics (m values in the group).
+// One warp per group (striding over the groups): combine its chunks in order, then the statistics
+// (m values in the group).
 __global__ void moments_finish_kernel(int groups, int chunks, const Moments* __restrict__ part, int64_t m, float eps,
                                       float momentum, float* save_mean, float* save_invstd, float* running_mean,
                                       float* running_var) {
-  const int k = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
-  if (k >= groups) return;  // the whole warp leaves together
-  const Moments a = combine_chunks(part, k, chunks, lane);
-  if (lane != 0) return;
-  const float var = a.m2 / float(m);  // biased: used to normalise
-  save_mean[k] = a.mean;
-  save_invstd[k] = 1.0f / sqrtf(var + eps);
-  if (running_mean) running_mean[k] = (1.0f - momentum) * running_mean[k] + momentum * a.mean;
-  if (running_var) running_var[k] = (1.0f - momentum) * running_var[k] + momentum * (a.m2 / float(m - 1));
+  for_each_group_by_warp(groups, [&](int k, int lane) {
+    const Moments a = combine_chunks(part, k, chunks, lane);
+    if (lane != 0) return;
+    const float var = a.m2 / float(m);  // biased: used to normalise
+    save_mean[k] = a.mean;
+    save_invstd[k] = 1.0f / sqrtf(var + eps);
+    if (running_mean) running_mean[k] = (1.0f - momentum) * running_mean[k] + momentum * a.mean;
+    if (running_var) running_var[k] = (1.0f - momentum) * running_var[k] + momentum * (a.m2 / float(m - 1));
+  });
 }
 
 // y = (x - mean) * invstd * gamma + beta, as the reference.
@@ -237,8 +250,8 @@ void forward_train(const NormGeom& g, const float* x, const float* gamma, const 
   Tensor work({parts * int64_t(sizeof(Moments) / sizeof(float))}, Device::CUDA);
   Moments* part = reinterpret_cast<Moments*>(work.data());
   P2P_LAUNCH(moments_chunk_kernel<V>, static_cast<unsigned>(parts), plan.block, L, x, plan.chunks, plan.chunk, part);
-  P2P_LAUNCH(moments_finish_kernel, grid_for(int64_t(L.groups) * 32, 256), 256, L.groups, plan.chunks, part, int64_t(g.n) * g.hw(), eps, momentum, save_mean, save_invstd, running_mean,
-      running_var);
+  P2P_LAUNCH(moments_finish_kernel, grid_for(int64_t(L.groups) * 32, 256), 256, L.groups, plan.chunks, part,
+             int64_t(g.n) * g.hw(), eps, momentum, save_mean, save_invstd, running_mean, running_var);
   normalize<V>(L, x, Stats{save_mean, save_invstd, false, 0.0f}, gamma, beta, y);
 }
 
@@ -262,17 +275,18 @@ __global__ void grad_sums_chunk_kernel(Layout L, const float* __restrict__ dy, c
   if (threadIdx.x == 0) out[blockIdx.x] = a;
 }
 
-// One warp per group: combine its chunks in order; dbeta += sum g, dgamma += sum g*xhat; and the
-// dx pass's means (center/M) sum g and (center/M) sum g*xhat, center 1 in training, 0 in eval.
+// One warp per group (striding over the groups): combine its chunks in order; dbeta += sum g,
+// dgamma += sum g*xhat; and the dx pass's means (center/M) sum g and (center/M) sum g*xhat, center 1
+// in training, 0 in eval.
 __global__ void grad_sums_finish_kernel(int groups, int chunks, const GradSums* __restrict__ part, int64_t m,
                                         float center, float* dgamma, float* dbeta, GradSums* means) {
-  const int k = (blockIdx.x * blockDim.x + threadIdx.x) / 32, lane = threadIdx.x % 32;
-  if (k >= groups) return;  // the whole warp leaves together
-  const GradSums a = combine_chunks(part, k, chunks, lane);
-  if (lane != 0) return;
-  if (dbeta) dbeta[k] += a.g;
-  if (dgamma) dgamma[k] += a.gx;
-  means[k] = {center * (a.g / float(m)), center * (a.gx / float(m))};
+  for_each_group_by_warp(groups, [&](int k, int lane) {
+    const GradSums a = combine_chunks(part, k, chunks, lane);
+    if (lane != 0) return;
+    if (dbeta) dbeta[k] += a.g;
+    if (dgamma) dgamma[k] += a.gx;
+    means[k] = {center * (a.g / float(m)), center * (a.gx / float(m))};
+  });
 }
 
 // dx = gamma * invstd * (dy - mean_g - xhat * mean_gx), as the reference; means null: both 0.

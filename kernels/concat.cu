@@ -30,8 +30,8 @@ void launch(int n, int ca, int cb, int64_t hw, float* a, float* b, float* y) {
       hw % 4 == 0 &&
       ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b) | reinterpret_cast<uintptr_t>(y)) & 15) == 0;
   if (vec) {
-    P2P_LAUNCH((concat_kernel<kForward, float4>), grid_for(total / 4, 256), 256, total / 4, ca * hw / 4, cb * hw / 4, reinterpret_cast<float4*>(a), reinterpret_cast<float4*>(b),
-        reinterpret_cast<float4*>(y));
+    P2P_LAUNCH((concat_kernel<kForward, float4>), grid_for(total / 4, 256), 256, total / 4, ca * hw / 4, cb * hw / 4,
+               reinterpret_cast<float4*>(a), reinterpret_cast<float4*>(b), reinterpret_cast<float4*>(y));
   } else {
     P2P_LAUNCH((concat_kernel<kForward, float>), grid_for(total, 256), 256, total, ca * hw, cb * hw, a, b, y);
   }

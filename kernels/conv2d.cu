@@ -18,7 +18,8 @@
 // fixed chunks (blockIdx.z), each writing a partial dw tile to a workspace; a second kernel sums the
 // chunks in order and adds (+=) into dw. Chunking depends only on the geometry, and no kernel uses
 // atomics, so every result is bitwise reproducible. Offsets of whole images are 64-bit; indices
-// inside one image (or one weight tensor) are 32-bit, which the launchers check.
+// inside one image (or one weight tensor) and over the GEMM extents are 32-bit, which the launchers
+// check (check_sizes, conv2d.h; the extent limit is derived below the tile kernel).
 #include <algorithm>
 #include <climits>
 
@@ -306,13 +307,19 @@ void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
   P2P_LAUNCH((implicit_gemm_kernel<Op>), grid, kThreads, op, gs);
 }
 
-// Indices inside one image and the GEMM extents are 32-bit.
-void check_sizes(const ConvGeom& g, const char* op) {
-  const int64_t per_image = std::max(int64_t(g.c) * g.h * g.w, int64_t(g.k) * g.p() * g.q());
-  const int64_t gemm = std::max({int64_t(g.n) * g.p() * g.q(), int64_t(g.n) * g.h * g.w, g.w_size()});
-  P2P_CHECK(per_image <= INT_MAX && gemm <= INT_MAX,
-            op << ": sizes beyond 32-bit indexing (per image " << per_image << ", GEMM extent " << gemm << ")");
-}
+// The GEMM extent limit (check_sizes in conv2d.h enforces it). With E >= m, n, kred, the largest
+// int the tile kernel and the launchers form is the end of the last split-K chunk. Chunk z starts
+// at kbeg = z * chunk <= kred - 1 (z < chunks = ceil(kred / chunk)), and chunk <= kred rounded up to
+// kBK, so
+//   kbeg + chunk <= (kred - 1) + (kred + kBK - 1) = 2 kred + kBK - 2,
+// which also bounds conv2d_backward_weight's kred + chunk - 1 (for the chunk count). Every other
+// int is at most E + 255: the last row m0 + kBM - 1 <= m + kBM - 2 and the host's m + kBM - 1 (n
+// alike), the last reduction index kbeg + kBK * ntiles - 1 <= kend + kBK - 2, the tile count's
+// kend - kbeg + kBK - 1 <= kred + 2 kBK - 2, the launcher's kred + kMinChunk - 1. Hence
+//   2 E + kBK - 2 <= INT_MAX,  E <= (INT_MAX - (kBK - 2)) / 2 = 1073741816.
+// Indices inside one image or the weight tensor stay below its size, which must fit an int.
+static_assert(kMaxGemmExtent == (INT_MAX - (kBK - 2)) / 2, "conv2d.h's kMaxGemmExtent must follow kBK");
+static_assert(kMaxGemmExtent + std::max(kBM, kBN) - 1 <= INT_MAX, "the tile rows and columns must fit an int");
 
 // dw[i] += sum_z ws[z][i], z in order.
 __global__ void sum_chunks_kernel(int64_t size, int chunks, const float* __restrict__ ws, float* __restrict__ dw) {

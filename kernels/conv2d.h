@@ -11,8 +11,10 @@
 // Gradient convention (all ops): activation gradients (dx) are written, parameter gradients (dw,
 // db) are accumulated with +=; the trainer zeroes the flat gradient buffer before each backward.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 
+#include "runtime/check.h"
 #include "runtime/tensor.h"
 
 namespace p2p {
@@ -42,6 +44,21 @@ void bias_backward(int n, int k, int64_t n_hw, const T* dy, T* db);
 }  // namespace ref
 
 namespace cuda {
+// The CUDA kernels index in 32-bit ints. Sizes inside one image or the weight tensor (C*H*W, K*P*Q,
+// K*C*R*S) must fit an int; the GEMM extents (N*P*Q, N*H*W, C*R*S, K*R*S) must stay at or below
+// kMaxGemmExtent, so that the tile kernel's split-K chunk ends, up to 2 * extent + 14, fit too
+// (derivation in conv2d.cu, next to the kernel). Every CUDA launcher calls check_sizes first; it is
+// a host function, so the limits are tested without a GPU.
+constexpr int64_t kMaxGemmExtent = (INT32_MAX - 14) / 2;  // 1073741816
+inline void check_sizes(const ConvGeom& g, const char* op) {
+  const int64_t per_image = std::max({int64_t(g.c) * g.h * g.w, int64_t(g.k) * g.p() * g.q(), g.w_size()});
+  const int64_t extent = std::max(
+      {int64_t(g.n) * g.p() * g.q(), int64_t(g.n) * g.h * g.w, int64_t(g.c) * g.r * g.s, int64_t(g.k) * g.r * g.s});
+  P2P_CHECK(per_image <= INT32_MAX, op << ": " << per_image << " elements in one image or the weight tensor, beyond "
+                                       << "the CUDA kernels' 32-bit indexing (at most " << INT32_MAX << ")");
+  P2P_CHECK(extent <= kMaxGemmExtent, op << ": GEMM extent " << extent << " (the largest of N*P*Q, N*H*W, C*R*S, "
+                                         << "K*R*S) exceeds the CUDA kernels' 32-bit limit " << kMaxGemmExtent);
+}
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y);
 void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw);

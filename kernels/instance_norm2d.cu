@@ -6,8 +6,8 @@
 // dgamma/dbeta it produces are summed over n in order n = 0..N-1 before the += into the [C]
 // gradients. dx is written, dgamma/dbeta accumulated (+=).
 #include "kernels/instance_norm2d.h"
-#include "runtime/launch.h"
 #include "runtime/dispatch.h"
+#include "runtime/launch.h"
 
 namespace p2p::cuda {
 
@@ -21,13 +21,15 @@ __global__ void repeat_per_image_kernel(int n, int c, const float* __restrict__ 
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += stride) out[i] = param[i % c];
 }
 
-// dparam[c] += sum over n of part[n*C + c], summed in order n = 0..N-1.
+// dparam[c] += sum over n of part[n*C + c], summed in order n = 0..N-1; one thread per channel,
+// striding over the channels.
 __global__ void sum_over_images_kernel(int n, int c, const float* __restrict__ part, float* __restrict__ dparam) {
-  const int k = blockIdx.x * blockDim.x + threadIdx.x;
-  if (k >= c) return;
-  float sum = 0.0f;
-  for (int i = 0; i < n; ++i) sum += part[int64_t(i) * c + k];
-  dparam[k] += sum;
+  const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < c; k += stride) {
+    float sum = 0.0f;
+    for (int i = 0; i < n; ++i) sum += part[int64_t(i) * c + k];
+    dparam[k] += sum;
+  }
 }
 
 // [C] -> [N*C] on the GPU, or an undefined tensor when param is null.

@@ -23,7 +23,10 @@ void launch(const char* kernel, void (*fn)(Params...), dim3 grid, dim3 block, Ar
   emu::launch(
       kernel, grid, block, 0, [](const void* c) { (*static_cast<const decltype(call)*>(c))(); }, &call);
 #elif defined(__CUDACC__)
-  fn<<<grid, block, 0, stream()> > >(std::forward<Args>(args)...);
+  // clang-format would split the chevrons.
+  // clang-format off
+  fn<<<grid, block, 0, stream()>>>(std::forward<Args>(args)...);
+  // clang-format on
 #endif
   check_launch(kernel);
 }

@@ -166,3 +166,29 @@ TEST_CASE("conv2d rejects bad shapes with a clear message", "[conv2d][errors]") 
   Tensor db = Tensor::zeros({5});
   CHECK_THROWS_WITH(bias_backward(y, db), Catch::Contains("bias_backward bias gradient db: shape [5], expected [4]"));
 }
+
+TEST_CASE("conv2d CUDA size limits: 32-bit indices in one image and over the GEMM extents", "[conv2d][errors]") {
+  // Only the host-side check runs (no tensors, no GPU): each geometry sits just under or just over a
+  // limit of cuda::check_sizes. {n, c, h, w, k, r, s, stride, pad}, 1x1 kernels, so P = H and Q = W.
+  const int64_t e = cuda::kMaxGemmExtent;
+  CHECK(e == 1073741816);  // (INT32_MAX - 14) / 2, derived in conv2d.cu
+  const int under = static_cast<int>(e), over = static_cast<int>(e + 1);
+  // N*P*Q = N*H*W: the forward's rows and backward-weight's reduction.
+  CHECK_NOTHROW(cuda::check_sizes(ConvGeom{under, 1, 1, 1, 1, 1, 1, 1, 0}, "conv2d_forward"));
+  CHECK_THROWS_WITH(cuda::check_sizes(ConvGeom{over, 1, 1, 1, 1, 1, 1, 1, 0}, "conv2d_forward"),
+                    Catch::Contains("conv2d_forward: GEMM extent 1073741817 (the largest of N*P*Q, N*H*W, C*R*S, "
+                                    "K*R*S) exceeds the CUDA kernels' 32-bit limit 1073741816"));
+  // C*R*S, the forward's reduction, with every per-image size still far below INT32_MAX.
+  CHECK_NOTHROW(cuda::check_sizes(ConvGeom{1, under / 4, 1, 1, 1, 2, 2, 1, 1}, "conv2d_backward_weight"));
+  CHECK_THROWS_WITH(cuda::check_sizes(ConvGeom{1, under / 4 + 1, 1, 1, 1, 2, 2, 1, 1}, "conv2d_backward_weight"),
+                    Catch::Contains("conv2d_backward_weight: GEMM extent 1073741820"));
+  // K*R*S, backward-data's reduction.
+  CHECK_NOTHROW(cuda::check_sizes(ConvGeom{1, 1, 1, 1, under, 1, 1, 1, 0}, "conv2d_backward_data"));
+  CHECK_THROWS_WITH(cuda::check_sizes(ConvGeom{1, 1, 1, 1, over, 1, 1, 1, 0}, "conv2d_backward_data"),
+                    Catch::Contains("conv2d_backward_data: GEMM extent 1073741817"));
+  // One image of C*H*W = 2^31 - 2^15, then 2^31 elements; the GEMM extents stay small (C*R*S = C).
+  CHECK_NOTHROW(cuda::check_sizes(ConvGeom{1, 65535, 128, 256, 1, 1, 1, 1, 0}, "conv2d_forward"));
+  CHECK_THROWS_WITH(cuda::check_sizes(ConvGeom{1, 65536, 128, 256, 1, 1, 1, 1, 0}, "conv2d_forward"),
+                    Catch::Contains("conv2d_forward: 2147483648 elements in one image or the weight tensor, beyond "
+                                    "the CUDA kernels' 32-bit indexing (at most 2147483647)"));
+}
