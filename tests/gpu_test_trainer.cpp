@@ -2,11 +2,16 @@
 // caching allocator staying still once training has started.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
+#include "data/synthetic.h"
 #include "models/pix2pix.h"
 #include "runtime/allocator.h"
+#include "runtime/device.h"
+#include "tests/cli_runner.h"
 #include "tests/testing.h"
 #include "tests/trainer_fixtures.h"
 
@@ -111,4 +116,40 @@ TEST_CASE("pix2pix step on CUDA: deterministic, and no cudaMalloc after the firs
   }
   CHECK(la == lb);  // bit for bit: fixed reduction orders, no atomics
   CHECK(a.g_store().values().to_vector() == b.g_store().values().to_vector());
+}
+
+TEST_CASE("pix2pix train --device cuda runs the CUDA kernels and says where", "[trainer][gpu][cli]") {
+  namespace fs = std::filesystem;
+  char tmpl[] = "/tmp/p2p_gpu_cli_XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  write_synthetic_dataset((dir / "data").string(), 4, 1, 32, 3);
+  const testing::CliRun r = testing::cli({"train",
+                                          "--dataroot",
+                                          (dir / "data").string(),
+                                          "--checkpoints-dir",
+                                          (dir / "ck").string(),
+                                          "--name",
+                                          "tiny",
+                                          "--load-size",
+                                          "36",
+                                          "--crop-size",
+                                          "32",
+                                          "--num-downs",
+                                          "5",
+                                          "--ngf",
+                                          "4",
+                                          "--ndf",
+                                          "4",
+                                          "--device",
+                                          "cuda",
+                                          "--max-iters",
+                                          "3",
+                                          "--sample-freq",
+                                          "0"});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("device: cuda (" + cuda_device_info() + ")") != std::string::npos);
+  if (cuda_emulated()) CHECK(r.out.find("CUDA emulation: kernels run on the CPU") != std::string::npos);
+  CHECK(fs::exists(dir / "ck" / "tiny" / "latest.safetensors"));
+  fs::remove_all(dir);
 }
