@@ -39,7 +39,8 @@ run() {
     if [ -n "$file" ]; then echo "$name: NOT caught (see $work/$name.log)" && status=1; else echo "$name: passes"; fi
   else
     if [ -n "$file" ]; then
-      echo "$name: caught: $(grep -m1 -E 'ERROR: AddressSanitizer|runtime error|FAIL' "$work/$name.log")"
+      echo "$name: caught: $(grep -c -- '<-- FAIL' "$work/$name.log") failed checks, first:" \
+        "$(grep -m1 -E 'ERROR: AddressSanitizer|runtime error|<-- FAIL' "$work/$name.log" | sed 's/^ *//')"
     else
       echo "$name: FAILS (see $work/$name.log)" && status=1
     fi
