@@ -52,18 +52,25 @@ constexpr bool kCaching = true;
 #endif
 bool allocator_caches() { return kCaching; }
 
+namespace {
+// The bytes a GPU block of a request takes: rounded for the free lists, exact without them.
+size_t gpu_block_bytes(size_t bytes) {
+  const size_t b = bytes == 0 ? 1 : bytes;
+  return kCaching ? rounded(b) : b;
+}
+}  // namespace
+
 void* alloc_bytes(Device dev, size_t bytes) {
-  size_t n = rounded(bytes == 0 ? 1 : bytes);
   if (dev == Device::CPU) {
-    void* p = std::aligned_alloc(64, n);
+    void* p = std::aligned_alloc(64, rounded(bytes == 0 ? 1 : bytes));
     P2P_CHECK(p, "out of host memory allocating " << bytes << " bytes");
     return p;
   }
 #ifdef P2P_WITH_CUDA
+  const size_t n = gpu_block_bytes(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
-  if (!kCaching) n = bytes == 0 ? 1 : bytes;
-  auto it = kCaching ? c.free_lists.find(n) : c.free_lists.end();
+  auto it = c.free_lists.find(n);  // the lists stay empty without caching
   if (it != c.free_lists.end() && !it->second.empty()) {
     void* p = it->second.back();
     it->second.pop_back();
@@ -97,14 +104,14 @@ void free_bytes(Device dev, void* ptr, size_t bytes) {
     return;
   }
 #ifdef P2P_WITH_CUDA
+  const size_t n = gpu_block_bytes(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
   if (!kCaching) {
     CUDA_CHECK(cudaFree(ptr));
-    c.stats.bytes_in_use -= bytes == 0 ? 1 : bytes;
+    c.stats.bytes_in_use -= n;
     return;
   }
-  size_t n = rounded(bytes == 0 ? 1 : bytes);
   c.free_lists[n].push_back(ptr);
   c.stats.bytes_in_use -= n;
   c.stats.bytes_cached += n;

@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -43,8 +42,6 @@ bool is_device_range(const void* p, size_t bytes) {
   return x >= it->first && x - it->first + bytes <= it->second;
 }
 
-bool is_device_pointer(const void* p) { return is_device_range(p, 0) || is_device_range(p, 1); }
-
 }  // namespace
 
 cudaError_t cudaMalloc(void** ptr, size_t bytes) {
@@ -75,7 +72,7 @@ cudaError_t cudaFree(void* ptr) {
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
   if (bytes == 0) return cudaSuccess;
   if (kind == cudaMemcpyDefault)
-    kind = cudaMemcpyKind((is_device_pointer(src) ? 2 : 0) | (is_device_pointer(dst) ? 1 : 0));
+    kind = cudaMemcpyKind((is_device_range(src, 1) ? 2 : 0) | (is_device_range(dst, 1) ? 1 : 0));
   const bool dst_dev = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToDevice;
   const bool src_dev = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyDeviceToDevice;
   if ((dst_dev && !is_device_range(dst, bytes)) || (src_dev && !is_device_range(src, bytes)))

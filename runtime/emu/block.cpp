@@ -25,6 +25,7 @@
 
 #include "runtime/check.h"
 #include "runtime/emu/emu.h"
+#include "runtime/philox.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
@@ -65,13 +66,6 @@ Schedule& schedule_ref() {
 size_t stack_bytes() {
   static const size_t b = size_t(env_int("P2P_EMU_STACK_KB", 256, 16, 65536)) << 10;
   return b;
-}
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
 }
 
 const char* collective_name(Collective c) {
@@ -137,7 +131,6 @@ struct Fiber {
   ThreadState ts;
   int tid = 0;
   State state = State::done;
-  Collective waiting_in = Collective::syncwarp;
   void* fake_stack = nullptr;  // ASan's bookkeeping while switched out
 };
 
@@ -264,17 +257,14 @@ void fiber_entry(fc::transfer_t t) {
   yield(w, true);
 }
 
-// The order of the threads in phase `phase` of block `linear`.
+// The order of the threads in phase `phase` of block `linear`; random: a Fisher-Yates shuffle drawing
+// from the Philox stream (seed, block), words numbered by phase.
 void make_order(const Schedule& s, uint64_t linear, int phase, std::vector<int>& order) {
   std::iota(order.begin(), order.end(), 0);
   if (s.order == Order::reverse) std::reverse(order.begin(), order.end());
-  if (s.order == Order::random) {
-    uint64_t x = splitmix64(s.seed ^ splitmix64(linear * 0x100000001B3ull + uint64_t(phase)));
-    for (size_t i = order.size(); i > 1; --i) {
-      x = splitmix64(x);
-      std::swap(order[i - 1], order[x % i]);
-    }
-  }
+  if (s.order == Order::random)
+    for (size_t i = order.size(); i > 1; --i)
+      std::swap(order[i - 1], order[philox_bits(s.seed, linear, uint64_t(phase) << 32 | i) % i]);
 }
 
 // Why no thread can go on: a message for the error.
@@ -291,12 +281,7 @@ std::string describe_stall(const Worker& w, int n) {
     if (!op.active) continue;
     os << "warp " << k << ": lanes " << hex(op.arrived) << " wait in " << collective_name(op.op) << "(mask "
        << hex(op.mask) << ") for lanes " << hex(op.mask & ~op.arrived) << ", which ";
-    int missing = -1;
-    for (int l = 0; l < 32; ++l)
-      if ((op.mask & ~op.arrived) >> l & 1u) {
-        missing = int(k) * 32 + l;
-        break;
-      }
+    const int missing = int(k) * 32 + __builtin_ctz(op.mask & ~op.arrived);  // the first; an active op misses one
     if (missing >= n)
       os << "do not exist (the block has " << n << " threads)";
     else
@@ -485,7 +470,6 @@ uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, i
   op.arrived |= 1u << lane;
   if (op.arrived != mask) {
     f.state = State::at_warp;
-    f.waiting_in = c;
     yield(w, false);
     return op.result[lane];
   }
