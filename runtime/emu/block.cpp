@@ -28,6 +28,7 @@
 #include "runtime/philox.h"
 
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define P2P_EMU_ASAN 1
 #endif
@@ -116,8 +117,9 @@ struct LaunchDesc {
 enum class State : uint8_t { runnable, at_barrier, at_warp, done, failed };
 
 struct Stack {
-  char* base = nullptr;  // the guard page
-  size_t size = 0;       // usable bytes above it
+  char* base = nullptr;    // the guard page
+  size_t size = 0;         // usable bytes above it
+  bool abandoned = false;  // a fiber on it never returned (its block failed): ASan still marks its frames
   void* top() const { return base + page() + size; }
   void* bottom() const { return base + page(); }
   static size_t page() {
@@ -196,6 +198,15 @@ void asan_finish(void* fake_save, const void** bottom_old, size_t* size_old) {
 #endif
 }
 
+// A stack whose fiber was abandoned mid-kernel keeps that fiber's frames poisoned in ASan's shadow
+// memory; a new fiber on it starts clean.
+void asan_reset(Stack& s) {
+#ifdef P2P_EMU_ASAN
+  if (s.abandoned) ASAN_UNPOISON_MEMORY_REGION(s.bottom(), s.size);
+#endif
+  s.abandoned = false;
+}
+
 // From the scheduler into fiber f, until it blocks or ends.
 void resume(Worker& w, Fiber& f) {
   w.current = &f;
@@ -231,15 +242,9 @@ std::string where(const Worker& w) {
   return os.str();
 }
 
-// A failed check inside a kernel: recorded, and this fiber is never resumed.
-[[noreturn]] void kernel_error(Worker& w, const std::string& msg) {
-  Fiber& f = *w.current;
-  w.block_failed = true;
-  w.launch->fail(where(w) + ", thread " + thread_str(f.ts.thread_idx) + ": " + msg);
-  f.state = State::failed;
-  yield(w, false);
-  std::abort();  // not reached: a failed fiber is not resumed
-}
+// A failed check inside a kernel: thrown through the kernel's frames (freeing them) to fiber_entry,
+// which records it against the kernel, block and thread and ends the fiber.
+[[noreturn]] void kernel_error(const std::string& msg) { throw Error(msg); }
 
 void fiber_entry(fc::transfer_t t) {
   Worker& w = worker();
@@ -310,8 +315,13 @@ void run_block(Worker& w, LaunchDesc& L, uint64_t linear) {
     f.ts = ThreadState{uint3{t % b.x, t / b.x % b.y, t / (b.x * b.y)}, w.block_idx, b, L.grid};
     f.state = State::runnable;
     f.fake_stack = nullptr;
+    asan_reset(w.stacks[t]);
     f.ctx = fc::make_fcontext(w.stacks[t].top(), w.stacks[t].size, fiber_entry);
   }
+  // On a failure or deadlock the block's unfinished fibers are given up, never resumed.
+  auto abandon_unfinished = [&] {
+    for (int t = 0; t < n; ++t) w.stacks[t].abandoned = w.fibers[t].state != State::done;
+  };
   std::vector<int> order(static_cast<size_t>(n));
   for (int phase = 0;; ++phase) {
     make_order(L.schedule, linear, phase, order);
@@ -324,7 +334,7 @@ void run_block(Worker& w, LaunchDesc& L, uint64_t linear) {
         if (w.block_failed) break;
       }
     }
-    if (w.block_failed) return;
+    if (w.block_failed) return abandon_unfinished();
     int barrier = 0, done = 0;
     for (int t = 0; t < n; ++t) {
       barrier += w.fibers[t].state == State::at_barrier;
@@ -333,7 +343,7 @@ void run_block(Worker& w, LaunchDesc& L, uint64_t linear) {
     if (done == n) return;
     if (barrier + done < n || done > 0) {
       L.fail(where(w) + ": deadlock: " + describe_stall(w, n));
-      return;
+      return abandon_unfinished();
     }
     for (int t = 0; t < n; ++t) w.fibers[t].state = State::runnable;
   }
@@ -451,10 +461,11 @@ uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, i
   Fiber& f = *w.current;
   const int lane = f.tid % 32;
   WarpOp& op = w.warps[size_t(f.tid / 32)];
-  const std::string call = std::string(collective_name(c)) + "(mask " + hex(mask) + ")";
-  if (!(mask >> lane & 1u)) kernel_error(w, call + " from lane " + std::to_string(lane) + ", which is not in the mask");
+  // Built only for an error: no string lives across the wait below (a deadlocked fiber never returns).
+  auto call = [&] { return std::string(collective_name(c)) + "(mask " + hex(mask) + ")"; };
+  if (!(mask >> lane & 1u)) kernel_error(call() + " from lane " + std::to_string(lane) + ", which is not in the mask");
   if (width < 1 || width > 32 || (width & (width - 1)))
-    kernel_error(w, call + ": width " + std::to_string(width) + " is not a power of 2 up to 32");
+    kernel_error(call() + ": width " + std::to_string(width) + " is not a power of 2 up to 32");
   if (!op.active) {
     op.active = true;
     op.op = c;
@@ -462,8 +473,8 @@ uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, i
     op.width = width;
     op.arrived = 0;
   } else if (op.op != c || op.mask != mask || op.width != width) {
-    kernel_error(w, call + " from lane " + std::to_string(lane) + " while lanes " + hex(op.arrived) + " wait in " +
-                        collective_name(op.op) + "(mask " + hex(op.mask) + "): the lanes of a warp disagree");
+    kernel_error(call() + " from lane " + std::to_string(lane) + " while lanes " + hex(op.arrived) + " wait in " +
+                 collective_name(op.op) + "(mask " + hex(op.mask) + "): the lanes of a warp disagree");
   }
   op.value[lane] = value;
   op.arg[lane] = arg;
@@ -499,8 +510,8 @@ uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, i
         break;
     }
     if (!(mask >> src & 1u))
-      kernel_error(w, call + ": lane " + std::to_string(l) + " reads lane " + std::to_string(src) +
-                          ", which is not in the mask (undefined on a GPU)");
+      kernel_error(call() + ": lane " + std::to_string(l) + " reads lane " + std::to_string(src) +
+                   ", which is not in the mask (undefined on a GPU)");
     op.result[l] = op.op == Collective::ballot ? ballot : op.value[src];
   }
   op.active = false;
