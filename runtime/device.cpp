@@ -98,9 +98,14 @@ void set_stream(cudaStream_t s) { g_stream = s; }
 unsigned grid_cap() {
   unsigned cap = g_grid_cap.load();
   if (cap == 0) {
-    const char* v = std::getenv("P2P_GRID_CAP");
-    cap = v && *v ? unsigned(std::strtoul(v, nullptr, 10)) : 0;
-    cap = cap == 0 ? kDefaultGridCap : cap;
+    cap = kDefaultGridCap;
+    if (const char* v = std::getenv("P2P_GRID_CAP"); v && *v) {
+      char* end = nullptr;
+      const unsigned long x = std::strtoul(v, &end, 10);
+      P2P_CHECK(*end == 0 && x >= 1 && x <= kDefaultGridCap,
+                "P2P_GRID_CAP=" << v << ": expected a number of blocks in [1, " << kDefaultGridCap << "]");
+      cap = unsigned(x);
+    }
     g_grid_cap = cap;
   }
   return cap;

@@ -17,10 +17,12 @@ namespace {
 
 // P2P_OP_SHAPES=reduced|full overrides (tools/gpu_check.sh runs the sanitizers on the reduced set).
 ShapeSet shape_set() {
-  const char* v = std::getenv("P2P_OP_SHAPES");
-  if (v && std::string(v) == "reduced") return ShapeSet::reduced;
-  if (v && std::string(v) == "full") return ShapeSet::full;
-  return cuda_emulated() ? ShapeSet::reduced : ShapeSet::full;
+  const std::string v = std::getenv("P2P_OP_SHAPES") ? std::getenv("P2P_OP_SHAPES") : "";
+  if (v.empty()) return cuda_emulated() ? ShapeSet::reduced : ShapeSet::full;
+  if (v == "reduced") return ShapeSet::reduced;
+  if (v == "full") return ShapeSet::full;
+  FAIL("P2P_OP_SHAPES=" << v << ": expected reduced or full");
+  return ShapeSet::reduced;  // not reached
 }
 
 // Cases small enough for the float finite differences (two op runs per probed element).

@@ -3,3 +3,8 @@ add_library(p2p_op_cases STATIC op_harness.cpp op_cases_conv.cpp op_cases_norm.c
 target_link_libraries(p2p_op_cases PUBLIC p2p_testing p2p_kernels p2p_models)
 p2p_cpu_test(test_ops SOURCES test_ops.cpp LIBS p2p_op_cases)
 p2p_gpu_test(gpu_test_ops SOURCES gpu_test_ops.cpp LIBS p2p_op_cases FILTERS "[conv]" "[norm]" "[pointwise]")
+if(P2P_CUDA)
+  add_test(NAME "bad P2P_OP_SHAPES" COMMAND gpu_test_ops "[pointwise]")
+  set_tests_properties("bad P2P_OP_SHAPES" PROPERTIES ENVIRONMENT P2P_OP_SHAPES=small SKIP_RETURN_CODE 77 LABELS gpu
+                       PASS_REGULAR_EXPRESSION "P2P_OP_SHAPES=small: expected reduced or full")
+endif()
