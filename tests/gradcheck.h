@@ -11,6 +11,7 @@
 // starts with random values that the harness subtracts after the backward; any other gradient (an
 // activation gradient, written) starts as NaN, so an element the backward forgets fails the check.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
