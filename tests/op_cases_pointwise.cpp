@@ -222,19 +222,22 @@ OpCase concat_case(int n, int ca, int cb, int h, int w, bool mis) {
 std::vector<OpCase> pointwise_cases(ShapeSet set) {
   std::vector<OpCase> cases;
   // Odd sizes (float4 bodies with scalar tails), and more elements than two capped grids cover.
-  std::vector<Shape> shapes = {{1}, {3}, {2, 3, 5, 7}, {1001}, {4099}};
-  if (set == ShapeSet::full) shapes.insert(shapes.end(), {{16, 512, 8, 8}, {16, 64, 128, 128}});
-  for (const Shape& s : shapes)
-    for (bool mis : {false, true}) {
-      add_activations(cases, s, mis);
-      for (float t : {0.0f, 1.0f}) {
-        cases.push_back(loss_case(Loss::bce, s, mis, t));
-        cases.push_back(loss_case(Loss::mse, s, mis, t));
-      }
-      cases.push_back(loss_case(Loss::l1, s, mis, 0.0f));
-      for (int64_t step : {1, 2, 57}) cases.push_back(adam_case(s, mis, step));
-      cases.push_back(axpy_case(s, mis));
+  // Each small shape also misaligned (a view one float in: scalar heads, then float4 bodies); the
+  // layer shapes (full) as the layers hold them, aligned.
+  std::vector<std::pair<Shape, bool>> shapes;
+  for (const Shape& s : std::vector<Shape>{{1}, {3}, {2, 3, 5, 7}, {1001}, {4099}})
+    for (bool mis : {false, true}) shapes.push_back({s, mis});
+  if (set == ShapeSet::full) shapes.insert(shapes.end(), {{{16, 512, 8, 8}, false}, {{16, 64, 128, 128}, false}});
+  for (const auto& [s, mis] : shapes) {
+    add_activations(cases, s, mis);
+    for (float t : {0.0f, 1.0f}) {
+      cases.push_back(loss_case(Loss::bce, s, mis, t));
+      cases.push_back(loss_case(Loss::mse, s, mis, t));
     }
+    cases.push_back(loss_case(Loss::l1, s, mis, 0.0f));
+    for (int64_t step : {1, 2, 57}) cases.push_back(adam_case(s, mis, step));
+    cases.push_back(axpy_case(s, mis));
+  }
   // The losses' two-stage mean with more than 256 x 256 terms: every thread of stage 1 sums several;
   // the PatchGAN's output at batch 16, the L1 over a batch of 16 images (full).
   std::vector<Shape> loss_shapes = {{1, 3, 200, 200}};
@@ -253,10 +256,10 @@ std::vector<OpCase> pointwise_cases(ShapeSet set) {
     cases.push_back(concat_case(1, 1, 1, 1, 1, mis));
     cases.push_back(concat_case(2, 3, 5, 7, 9, mis));
     cases.push_back(concat_case(3, 2, 1, 4, 4, mis));
-    if (set == ShapeSet::full) {
-      cases.push_back(concat_case(16, 512, 512, 2, 2, mis));
-      cases.push_back(concat_case(16, 64, 64, 128, 128, mis));
-    }
+  }
+  if (set == ShapeSet::full) {
+    cases.push_back(concat_case(16, 512, 512, 2, 2, false));
+    cases.push_back(concat_case(16, 64, 64, 128, 128, false));
   }
   return cases;
 }

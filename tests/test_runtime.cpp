@@ -101,3 +101,17 @@ TEST_CASE("rel_error sees NaN, size mismatch and real differences", "[runtime][t
   CHECK(std::isinf(rel_error(std::vector<double>{1}, std::vector<double>{1, 2})));
   CHECK(rel_error(std::vector<double>{1, 2.5}, std::vector<double>{1, 2}) == Approx(0.25));
 }
+
+TEST_CASE("the test inputs are the Philox stream element by element, tails included", "[runtime][testing]") {
+  for (size_t n : {size_t(1), size_t(6), size_t(9)}) {
+    const std::vector<double> v = testing::random_values(n, 42, -2.0, 3.0);
+    const std::vector<double> a = testing::random_away_from_zero(n, 43, 0.1, 1.0);
+    REQUIRE(v.size() == n);
+    REQUIRE(a.size() == n);
+    for (size_t i = 0; i < n; ++i) {
+      CHECK(v[i] == -2.0 + 5.0 * double(philox_uniform(42, 0, i)));
+      const double m = 0.1 + 0.9 * double(philox_uniform(43, 0, i));
+      CHECK(a[i] == (philox_uniform(43, 1, i) < 0.5f ? -m : m));
+    }
+  }
+}
