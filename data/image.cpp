@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 #include "runtime/check.h"
 #include "stb_image.h"
@@ -38,12 +39,12 @@ std::vector<unsigned char> read_file(const std::string& path) {
 // zero bits), so a truncated file would come back as a silently grey-smeared image. A complete JPEG
 // ends its last scan (the last SOS marker, FF DA) with an EOI marker (FF D9); inside a scan every FF
 // byte is followed by 00 or a restart marker, so FF D9 there can only be the real end.
-bool jpeg_is_complete(const std::vector<unsigned char>& b) {
+bool jpeg_is_complete(const unsigned char* b, size_t size) {
   size_t last_sos = std::string::npos;
-  for (size_t i = 0; i + 1 < b.size(); ++i)
+  for (size_t i = 0; i + 1 < size; ++i)
     if (b[i] == 0xFF && b[i + 1] == 0xDA) last_sos = i;
   if (last_sos == std::string::npos) return false;
-  for (size_t i = last_sos + 2; i + 1 < b.size(); ++i)
+  for (size_t i = last_sos + 2; i + 1 < size; ++i)
     if (b[i] == 0xFF && b[i + 1] == 0xD9) return true;
   return false;
 }
@@ -72,15 +73,21 @@ void check_savable(const std::string& path, const Image& img) {
 }  // namespace
 
 Image load_image(const std::string& path) {
-  std::vector<unsigned char> bytes = read_file(path);
-  bool is_jpeg = bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
-  P2P_CHECK(!is_jpeg || jpeg_is_complete(bytes), "image file '"
-                                                     << path << "' is a truncated or corrupt JPEG (" << bytes.size()
-                                                     << " bytes, no end-of-image marker after the last scan)");
+  const std::vector<unsigned char> bytes = read_file(path);
+  return decode_image(bytes.data(), bytes.size(), path);
+}
+
+Image decode_image(const unsigned char* bytes, size_t size, const std::string& path) {
+  P2P_CHECK(size > 0, "image file '" << path << "' is empty");
+  P2P_CHECK(size <= size_t(std::numeric_limits<int>::max()),
+            "image file '" << path << "' is too large (" << size << " bytes)");
+  const bool is_jpeg = size >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
+  P2P_CHECK(!is_jpeg || jpeg_is_complete(bytes, size), "image file '"
+                                                           << path << "' is a truncated or corrupt JPEG (" << size
+                                                           << " bytes, no end-of-image marker after the last scan)");
   int w = 0, h = 0, channels_in_file = 0;
-  unsigned char* data =
-      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &channels_in_file, 3);
-  P2P_CHECK(data, "cannot decode image file '" << path << "' (" << bytes.size() << " bytes): " << stbi_failure_reason()
+  unsigned char* data = stbi_load_from_memory(bytes, static_cast<int>(size), &w, &h, &channels_in_file, 3);
+  P2P_CHECK(data, "cannot decode image file '" << path << "' (" << size << " bytes): " << stbi_failure_reason()
                                                << " (not an image, or corrupt/truncated)");
   Image img;
   img.w = w;
@@ -89,6 +96,18 @@ Image load_image(const std::string& path) {
   img.px.assign(data, data + static_cast<size_t>(w) * h * 3);
   stbi_image_free(data);
   return img;
+}
+
+ImageInfo probe_image(const std::string& path) {
+  const std::vector<unsigned char> bytes = read_file(path);
+  ImageInfo info;
+  int channels = 0;
+  P2P_CHECK(stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &info.w, &info.h, &channels),
+            "image file '" << path << "' (" << bytes.size() << " bytes) is not an image: " << stbi_failure_reason());
+  const bool jpeg = bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
+  const bool png = bytes.size() >= 4 && bytes[0] == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G';
+  info.format = jpeg ? "jpeg" : png ? "png" : "bmp";
+  return info;
 }
 
 void save_png(const std::string& path, const Image& img) {

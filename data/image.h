@@ -27,6 +27,16 @@ struct Image {
 // Decodes a JPEG/PNG/BMP/... file to RGB (grey and alpha are converted: alpha is dropped). Errors
 // name the file and the problem: missing, unreadable, not an image, truncated or corrupt.
 Image load_image(const std::string& path);
+// The same from bytes in memory; `name` (a path, or what the bytes are) names them in errors.
+Image decode_image(const unsigned char* data, size_t size, const std::string& name);
+
+// What a file's header says, read without decoding the pixels: the format and the size.
+struct ImageInfo {
+  std::string format;  // "jpeg", "png", "bmp"
+  int w = 0, h = 0;
+};
+// Errors as load_image's for a file that is missing, unreadable, empty or not an image.
+ImageInfo probe_image(const std::string& path);
 // Encodes to PNG / JPEG (quality 1..100). Errors name the file.
 void save_png(const std::string& path, const Image& img);
 void save_jpg(const std::string& path, const Image& img, int quality = 95);
