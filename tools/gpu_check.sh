@@ -11,7 +11,7 @@
 #     SANITIZER_TIMEOUT seconds (default 120)
 # P2P_CUDA_SYNC=1 is set for the tests, so a failing kernel is named where it fails.
 # On a machine without a package registry, first unpack the Debian packages here with
-# ../shared/offline-deps.sh .deps (or any prefix in $DEPS); they are picked up from .deps/usr.
+# tools/offline-deps.sh .deps (or any prefix in $DEPS); they are picked up from .deps/usr.
 # Exit status: non-zero when the build, a test or a sanitizer run fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,7 @@ args=(-DCMAKE_BUILD_TYPE=Release)
 deps=${DEPS:-.deps}
 if [ -d "$deps/usr" ]; then
   args+=("-DCMAKE_PREFIX_PATH=$PWD/$deps/usr" "-Dbenchmark_DIR=$PWD/$deps/usr/lib/x86_64-linux-gnu/cmake/benchmark")
+  export LD_LIBRARY_PATH="$PWD/$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 fi
 if cudnn=$(python3 -c 'import nvidia.cudnn as m; print(m.__path__[0])' 2> /dev/null); then
   args+=("-DCUDNN_ROOT=$cudnn")
