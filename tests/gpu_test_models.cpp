@@ -168,5 +168,13 @@ TEST_CASE("tiny ResNet generator on CUDA matches the CPU", "[gpu][models][resnet
   cg.backward(uc, &dxc);
   gg.backward(ug, &dxg);
   CHECK(rel(dxg, dxc) < kTol);
-  compare_stores(gs, cs);
+  // Per tensor for the weights; the biases against the whole buffer's scale: a conv bias in front of
+  // an instance norm has true gradient 0 (the norm removes any per-channel shift), so on its own
+  // only the two backends' rounding noise would be compared.
+  for (size_t k = 0; k < cs.params().size(); ++k) {
+    if (cs.params()[k].shape.size() != 4) continue;
+    INFO(cs.params()[k].name << " gradient");
+    CHECK(rel(gs.grad(int(k)), cs.grad(int(k))) < kTol);
+  }
+  CHECK(rel(gs.grads(), cs.grads()) < kTol);
 }
