@@ -21,24 +21,25 @@ __device__ __forceinline__ int sources_of(int h, int len, int pad, int* out) {
   return k;
 }
 
-__global__ void reflection_pad2d_forward_kernel(PadGeom g, int64_t total, const float* __restrict__ x,
+// (PadGeom's methods are host code: the kernels take the sizes.) h, w: input; pad on each side.
+__global__ void reflection_pad2d_forward_kernel(int h_in, int w_in, int pad, int64_t total, const float* __restrict__ x,
                                                 float* __restrict__ y) {
-  const int HO = g.ho(), WO = g.wo();
+  const int HO = h_in + 2 * pad, WO = w_in + 2 * pad;
   for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total; e += int64_t(gridDim.x) * blockDim.x) {
     const int j = int(e % WO), i = int(e / WO % HO);
     const int64_t nc = e / (int64_t(HO) * WO);
-    y[e] = x[(nc * g.h + mirror(i - g.pad, g.h)) * g.w + mirror(j - g.pad, g.w)];
+    y[e] = x[(nc * h_in + mirror(i - pad, h_in)) * w_in + mirror(j - pad, w_in)];
   }
 }
 
-__global__ void reflection_pad2d_backward_kernel(PadGeom g, int64_t total, const float* __restrict__ dy,
-                                                 float* __restrict__ dx) {
-  const int HO = g.ho(), WO = g.wo();
+__global__ void reflection_pad2d_backward_kernel(int h_in, int w_in, int pad, int64_t total,
+                                                 const float* __restrict__ dy, float* __restrict__ dx) {
+  const int HO = h_in + 2 * pad, WO = w_in + 2 * pad;
   for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total; e += int64_t(gridDim.x) * blockDim.x) {
-    const int w = int(e % g.w), h = int(e / g.w % g.h);
-    const int64_t nc = e / (int64_t(g.h) * g.w);
+    const int w = int(e % w_in), h = int(e / w_in % h_in);
+    const int64_t nc = e / (int64_t(h_in) * w_in);
     int rows[3], cols[3];
-    const int nr = sources_of(h, g.h, g.pad, rows), ncol = sources_of(w, g.w, g.pad, cols);
+    const int nr = sources_of(h, h_in, pad, rows), ncol = sources_of(w, w_in, pad, cols);
     const float* dyp = dy + nc * HO * WO;
     float acc = 0.0f;
     for (int a = 0; a < nr; ++a)
@@ -52,13 +53,13 @@ __global__ void reflection_pad2d_backward_kernel(PadGeom g, int64_t total, const
 void reflection_pad2d_forward(const PadGeom& g, const float* x, float* y) {
   const int64_t total = int64_t(g.n) * g.c * g.ho() * g.wo();
   if (total == 0) return;
-  P2P_LAUNCH(reflection_pad2d_forward_kernel, grid_for(total, 256), 256, g, total, x, y);
+  P2P_LAUNCH(reflection_pad2d_forward_kernel, grid_for(total, 256), 256, g.h, g.w, g.pad, total, x, y);
 }
 
 void reflection_pad2d_backward(const PadGeom& g, const float* dy, float* dx) {
   const int64_t total = int64_t(g.n) * g.c * g.h * g.w;
   if (total == 0) return;
-  P2P_LAUNCH(reflection_pad2d_backward_kernel, grid_for(total, 256), 256, g, total, dy, dx);
+  P2P_LAUNCH(reflection_pad2d_backward_kernel, grid_for(total, 256), 256, g.h, g.w, g.pad, total, dy, dx);
 }
 
 }  // namespace p2p::cuda
