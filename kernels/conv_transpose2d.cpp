@@ -106,15 +106,17 @@ P2P_INSTANTIATE(double)
 
 }  // namespace ref
 
-ConvTGeom conv_transpose2d_geom(const Tensor& x, const Tensor& w, int stride, int pad) {
+ConvTGeom conv_transpose2d_geom(const Tensor& x, const Tensor& w, int stride, int pad, int opad) {
   check_rank(x, 4, "conv_transpose2d input x");
   check_rank(w, 4, "conv_transpose2d weight w");
   P2P_CHECK(stride >= 1 && pad >= 0,
             "conv_transpose2d: stride " << stride << " must be >= 1 and padding " << pad << " >= 0");
+  P2P_CHECK(opad >= 0 && opad < stride,
+            "conv_transpose2d: output_padding " << opad << " must be in [0, stride " << stride << ") (as in PyTorch)");
   P2P_CHECK(w.dim(0) == x.dim(1), "conv_transpose2d: channel mismatch: input x "
                                       << shape_str(x.shape()) << " has " << x.dim(1) << " channels, weight w "
                                       << shape_str(w.shape()) << " expects " << w.dim(0));
-  ConvTGeom g{x.n(), x.c(), x.h(), x.w(), w.c(), w.h(), w.w(), stride, pad};
+  ConvTGeom g{x.n(), x.c(), x.h(), x.w(), w.c(), w.h(), w.w(), stride, pad, opad};
   P2P_CHECK(g.ho() >= 1 && g.wo() >= 1, "conv_transpose2d: input x "
                                             << shape_str(x.shape()) << " with weight w " << shape_str(w.shape())
                                             << ", stride " << stride << " and padding " << pad
@@ -126,9 +128,10 @@ namespace {
 Shape y_shape(const ConvTGeom& g) { return {g.n, g.o, g.ho(), g.wo()}; }
 }  // namespace
 
-void conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor* b, int stride, int pad, Tensor& y) {
+void conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor* b, int stride, int pad, int opad,
+                              Tensor& y) {
   const Device dev = common_device({&x, &w, b, &y}, "conv_transpose2d_forward");
-  const ConvTGeom g = conv_transpose2d_geom(x, w, stride, pad);
+  const ConvTGeom g = conv_transpose2d_geom(x, w, stride, pad, opad);
   if (b && b->defined()) check_shape(*b, {g.o}, "conv_transpose2d_forward bias b");
   check_shape(y, y_shape(g), "conv_transpose2d_forward output y");
   if (dev == Device::CUDA)
@@ -137,9 +140,9 @@ void conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor* b,
     ref::conv_transpose2d_forward(g, x.data(), w.data(), opt_data(b), y.data());
 }
 
-void conv_transpose2d_backward_data(const Tensor& dy, const Tensor& w, int stride, int pad, Tensor& dx) {
+void conv_transpose2d_backward_data(const Tensor& dy, const Tensor& w, int stride, int pad, int opad, Tensor& dx) {
   const Device dev = common_device({&dy, &w, &dx}, "conv_transpose2d_backward_data");
-  const ConvTGeom g = conv_transpose2d_geom(dx, w, stride, pad);
+  const ConvTGeom g = conv_transpose2d_geom(dx, w, stride, pad, opad);
   check_shape(dy, y_shape(g), "conv_transpose2d_backward_data output gradient dy");
   if (dev == Device::CUDA)
     P2P_ON_CUDA(cuda::conv_transpose2d_backward_data(g, dy.data(), w.data(), dx.data()));
@@ -147,9 +150,9 @@ void conv_transpose2d_backward_data(const Tensor& dy, const Tensor& w, int strid
     ref::conv_transpose2d_backward_data(g, dy.data(), w.data(), dx.data());
 }
 
-void conv_transpose2d_backward_weight(const Tensor& x, const Tensor& dy, int stride, int pad, Tensor& dw) {
+void conv_transpose2d_backward_weight(const Tensor& x, const Tensor& dy, int stride, int pad, int opad, Tensor& dw) {
   const Device dev = common_device({&x, &dy, &dw}, "conv_transpose2d_backward_weight");
-  const ConvTGeom g = conv_transpose2d_geom(x, dw, stride, pad);
+  const ConvTGeom g = conv_transpose2d_geom(x, dw, stride, pad, opad);
   check_shape(dy, y_shape(g), "conv_transpose2d_backward_weight output gradient dy");
   if (dev == Device::CUDA)
     P2P_ON_CUDA(cuda::conv_transpose2d_backward_weight(g, x.data(), dy.data(), dw.data()));

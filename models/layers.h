@@ -4,7 +4,9 @@
 // formulas live in one place.
 //
 // Sizes: h x w is the layer's input; a conv maps [N, cin, h, w] to
-// [N, cout, (h + 2 pad - k) / stride + 1, ...], a transposed conv to [N, cout, (h - 1) stride - 2 pad + k, ...].
+// [N, cout, (h + 2 reflect_pad + 2 pad - k) / stride + 1, ...] (reflect_pad: a ReflectionPad2d before
+// it, CycleGAN's ResNet generator), a transposed conv to
+// [N, cout, (h - 1) stride - 2 pad + k + output_padding, ...].
 #pragma once
 #include <string>
 #include <vector>
@@ -20,12 +22,17 @@ struct ConvLayer {
   bool bias = false;
   bool norm = false;              // a norm over cout channels follows, at the output size
   bool after_leaky_relu = false;  // the input is the output of a LeakyReLU(0.2)
+  int reflect_pad = 0;            // the conv reads the input reflection-padded by this much (then its own zero pad)
+  int output_padding = 0;         // transposed only
 
   int out_h() const { return out_size(h); }
   int out_w() const { return out_size(w); }
 
  private:
-  int out_size(int in) const { return transposed ? (in - 1) * stride - 2 * pad + k : (in + 2 * pad - k) / stride + 1; }
+  int out_size(int in) const {
+    return transposed ? (in - 1) * stride - 2 * pad + k + output_padding
+                      : (in + 2 * reflect_pad + 2 * pad - k) / stride + 1;
+  }
 };
 
 // Sets every layer's input size: h x w for the first, the previous layer's output size for each

@@ -6,20 +6,12 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/loss.h"
+#include "models/gan.h"
 #include "nn/buffer.h"
 #include "runtime/check.h"
 
 namespace p2p {
 namespace {
-
-// splitmix64: independent seeds for G's and D's initialisation and the dropout masks, so that no
-// two of them read the same Philox streams.
-uint64_t derive_seed(uint64_t seed, uint64_t tag) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (tag + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 std::string float_text(float x) {
   char buf[32];
@@ -103,8 +95,7 @@ Pix2PixOptions pix2pix_options_from_metadata(const Metadata& m, const std::strin
 
 Pix2Pix::Pix2Pix(const Pix2PixOptions& opt, Device dev)
     : opt_(opt), dev_(dev), dropout_seed_(derive_seed(opt.seed, 3)), generate_seed_(derive_seed(opt.seed, 4)) {
-  P2P_CHECK(opt.gan_mode == "vanilla" || opt.gan_mode == "lsgan",
-            "--gan-mode: unknown value '" << opt.gan_mode << "' (expected vanilla or lsgan)");
+  check_gan_mode(opt.gan_mode);
   P2P_CHECK(opt.epochs >= 0 && opt.epochs_decay >= 0, "--epochs and --epochs-decay must not be negative");
   UNetOptions g;
   g.input_nc = opt.input_nc;
@@ -148,25 +139,6 @@ const Tensor& Pix2Pix::to_device(const Tensor& src, Tensor& buf) {
   return buf;
 }
 
-// GAN(pred, label): the mean over the patch logits of BCE with logits (vanilla) or of the squared
-// error (lsgan) against the constant label 1 (real) or 0 (fake).
-void Pix2Pix::gan_loss(const Tensor& pred, bool target_real, Tensor& loss) {
-  float target = target_real ? 1.0f : 0.0f;
-  if (opt_.gan_mode == "vanilla")
-    bce_with_logits_forward(pred, target, loss);
-  else
-    mse_forward(pred, target, loss);
-}
-
-void Pix2Pix::gan_loss_backward(const Tensor& pred, bool target_real, float scale, Tensor& dpred) {
-  ensure_buffer(dpred, pred.shape(), dev_);
-  float target = target_real ? 1.0f : 0.0f;
-  if (opt_.gan_mode == "vanilla")
-    bce_with_logits_backward(pred, target, scale, dpred);
-  else
-    mse_backward(pred, target, scale, dpred);
-}
-
 StepLosses Pix2Pix::train_step(const Tensor& A, const Tensor& B) {
   to_device(A, A_);
   to_device(B, B_);
@@ -181,19 +153,19 @@ StepLosses Pix2Pix::train_step(const Tensor& A, const Tensor& B) {
   // D: the fake half (fake_B detached: no dx), then the real half; gradients accumulate over both.
   d_store_.zero_grad();
   const Tensor& pred_fake = D_->forward(cat_fake_.forward(A_, *fake_B_), true);
-  gan_loss(pred_fake, false, loss_d_fake);
-  gan_loss_backward(pred_fake, false, 0.5f, dpred_);
+  gan_loss(opt_.gan_mode, pred_fake, false, loss_d_fake);
+  gan_loss_backward(opt_.gan_mode, pred_fake, false, 0.5f, dpred_);
   D_->backward(dpred_, nullptr, /*param_grads=*/true);
   const Tensor& pred_real = D_->forward(cat_real_.forward(A_, B_), true);
-  gan_loss(pred_real, true, loss_d_real);
-  gan_loss_backward(pred_real, true, 0.5f, dpred_);
+  gan_loss(opt_.gan_mode, pred_real, true, loss_d_real);
+  gan_loss_backward(opt_.gan_mode, pred_real, true, 0.5f, dpred_);
   D_->backward(dpred_, nullptr, true);
   adam_step(d_store_.values(), d_store_.grads(), d_store_.adam_m(), d_store_.adam_v(), adam_d_, step_ + 1);
 
   // G: through the updated D (its parameters fixed) to d(fake_B), plus lambda * dL1.
   const Tensor& pred = D_->forward(cat_fake_.output(), true);
-  gan_loss(pred, true, loss_g_gan);
-  gan_loss_backward(pred, true, 1.0f, dpred_);
+  gan_loss(opt_.gan_mode, pred, true, loss_g_gan);
+  gan_loss_backward(opt_.gan_mode, pred, true, 1.0f, dpred_);
   ensure_buffer(dcat_, cat_fake_.output().shape(), dev_);
   D_->backward(dpred_, &dcat_, /*param_grads=*/false);
   ensure_buffer(dfake_, fake_B_->shape(), dev_);

@@ -10,7 +10,7 @@
 //            loss_G      = loss_G_GAN + loss_G_L1                -> Adam step on G's parameters
 //
 // GAN(pred, target) is BCE with logits against a constant label 1 or 0 (--gan-mode vanilla) or the
-// squared error to that label (lsgan), each a mean over the patch logits. Every forward runs D in
+// squared error to that label (lsgan), each a mean over the patch logits (models/gan.h). Every forward runs D in
 // training mode (batch norm uses the batch statistics and updates the running ones, three times per
 // step, as in the official code). D's two halves are run forward then backward one after the other
 // (each backward needs that forward's saved activations); since D does not change between them, the
@@ -106,8 +106,6 @@ class Pix2Pix {
   Metadata load(const std::string& path, bool with_optimizer = true);
 
  private:
-  void gan_loss(const Tensor& pred, bool target_real, Tensor& loss);
-  void gan_loss_backward(const Tensor& pred, bool target_real, float scale, Tensor& dpred);
   const Tensor& to_device(const Tensor& src, Tensor& buf);
   std::vector<NamedTensor> named_tensors(bool with_optimizer);  // views into the stores
 

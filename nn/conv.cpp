@@ -52,8 +52,8 @@ void Conv2d::backward(const Tensor& dy, Tensor* dx, bool param_grads) {
 }
 
 ConvTranspose2d::ConvTranspose2d(ParamStore& store, const std::string& name, int cin, int cout, int k, int stride,
-                                 int pad, bool bias)
-    : store_(&store), name_(name), cin_(cin), cout_(cout), k_(k), stride_(stride), pad_(pad) {
+                                 int pad, bool bias, int output_padding)
+    : store_(&store), name_(name), cin_(cin), cout_(cout), k_(k), stride_(stride), pad_(pad), opad_(output_padding) {
   weight_ = store.add(name + ".weight", {cin, cout, k, k}, kWeightInit);
   if (bias) bias_ = store.add(name + ".bias", {cout}, kBiasInit);
 }
@@ -64,9 +64,9 @@ const Tensor& ConvTranspose2d::forward(const Tensor& x) {
   check_input(x, cin_, name_);
   x_ = x;
   const Tensor& w = store_->value(weight_);
-  ConvTGeom g = conv_transpose2d_geom(x, w, stride_, pad_);
+  ConvTGeom g = conv_transpose2d_geom(x, w, stride_, pad_, opad_);
   ensure_buffer(y_, {g.n, g.o, g.ho(), g.wo()}, x.device());
-  conv_transpose2d_forward(x, w, bias_ >= 0 ? &store_->value(bias_) : nullptr, stride_, pad_, y_);
+  conv_transpose2d_forward(x, w, bias_ >= 0 ? &store_->value(bias_) : nullptr, stride_, pad_, opad_, y_);
   return y_;
 }
 
@@ -76,10 +76,10 @@ void ConvTranspose2d::backward(const Tensor& dy, Tensor* dx, bool param_grads) {
   const Tensor& w = store_->value(weight_);
   if (dx) {
     ensure_buffer(*dx, x_.shape(), x_.device());
-    conv_transpose2d_backward_data(dy, w, stride_, pad_, *dx);
+    conv_transpose2d_backward_data(dy, w, stride_, pad_, opad_, *dx);
   }
   if (param_grads) {
-    conv_transpose2d_backward_weight(x_, dy, stride_, pad_, store_->grad(weight_));
+    conv_transpose2d_backward_weight(x_, dy, stride_, pad_, opad_, store_->grad(weight_));
     if (bias_ >= 0) bias_backward(dy, store_->grad(bias_));
   }
 }

@@ -35,7 +35,9 @@ class Conv2d {
 
 class ConvTranspose2d {
  public:
-  ConvTranspose2d(ParamStore& store, const std::string& name, int cin, int cout, int k, int stride, int pad, bool bias);
+  // output_padding: extra rows and columns at the bottom and right (kernels/conv_transpose2d.h).
+  ConvTranspose2d(ParamStore& store, const std::string& name, int cin, int cout, int k, int stride, int pad, bool bias,
+                  int output_padding = 0);
   const Tensor& forward(const Tensor& x);
   void backward(const Tensor& dy, Tensor* dx, bool param_grads = true);
 
@@ -46,7 +48,7 @@ class ConvTranspose2d {
  private:
   ParamStore* store_;
   std::string name_;
-  int cin_, cout_, k_, stride_, pad_;
+  int cin_, cout_, k_, stride_, pad_, opad_;
   int weight_ = -1, bias_ = -1;
   Tensor x_, y_;
 };

@@ -62,3 +62,6 @@ TEST_CASE("norm CUDA kernels: reference, determinism, gradients", "[gpu][ops][no
 TEST_CASE("pointwise CUDA kernels: reference, determinism, gradients", "[gpu][ops][pointwise]") {
   all_modes(pointwise_cases(shape_set()));
 }
+TEST_CASE("pad CUDA kernels: reference, determinism, gradients", "[gpu][ops][pad]") {
+  all_modes(pad_cases(shape_set()));
+}

@@ -79,9 +79,14 @@ enum class ShapeSet { reduced, full };
 // The convolutions of the pix2pix networks: unet_256 and the 70x70 PatchGAN at 256x256 (full), or
 // the same layer kinds with 2 to 16 channels at 32x32 (reduced: num_downs 5 keeps every kind of level).
 std::vector<ConvLayer> pix2pix_layers(ShapeSet set);
+// The convolutions of the CycleGAN networks: resnet_9blocks and the 70x70 PatchGAN (input_nc 3,
+// instance norm) at 256x256 (full), or the same layer kinds with 2 to 16 channels and one residual
+// block at 32x32 (reduced).
+std::vector<ConvLayer> cyclegan_layers(ShapeSet set);
 
 std::vector<OpCase> conv_cases(ShapeSet set);
 std::vector<OpCase> norm_cases(ShapeSet set);
 std::vector<OpCase> pointwise_cases(ShapeSet set);
+std::vector<OpCase> pad_cases(ShapeSet set);
 
 }  // namespace p2p::testing

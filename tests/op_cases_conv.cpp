@@ -6,6 +6,7 @@
 #include "kernels/conv2d.h"
 #include "kernels/conv_transpose2d.h"
 #include "models/patchgan.h"
+#include "models/resnet_generator.h"
 #include "models/unet.h"
 #include "tests/op_case.h"
 
@@ -112,7 +113,8 @@ OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled, bool bias = 
 
 OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled, bool bias = true) {
   OpCase c;
-  c.name = geom_str("conv_transpose2d", g.n, g.c, g.h, g.w, g.o, g.r, g.s, g.stride, g.pad, bias);
+  c.name = geom_str("conv_transpose2d", g.n, g.c, g.h, g.w, g.o, g.r, g.s, g.stride, g.pad, bias) +
+           (g.opad ? " output_padding " + std::to_string(g.opad) : "");
   const int HO = g.ho(), WO = g.wo();
   c.args = conv_args({g.n, g.c, g.h, g.w}, {g.c, g.o, g.r, g.s}, {g.n, g.o, HO, WO}, bias ? g.o : 0);
   c.reference = [g, bias](Arrays& a) {
@@ -122,9 +124,9 @@ OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled, b
     if (bias) ref::bias_backward<double>(g.n, g.o, int64_t(g.ho()) * g.wo(), a[DY].data(), a[DB].data());
   };
   c.run = [g, bias](std::vector<Tensor>& t) {
-    conv_transpose2d_forward(t[X], t[W], bias ? &t[B] : nullptr, g.stride, g.pad, t[Y]);
-    conv_transpose2d_backward_data(t[DY], t[W], g.stride, g.pad, t[DX]);
-    conv_transpose2d_backward_weight(t[X], t[DY], g.stride, g.pad, t[DW]);
+    conv_transpose2d_forward(t[X], t[W], bias ? &t[B] : nullptr, g.stride, g.pad, g.opad, t[Y]);
+    conv_transpose2d_backward_data(t[DY], t[W], g.stride, g.pad, g.opad, t[DX]);
+    conv_transpose2d_backward_weight(t[X], t[DY], g.stride, g.pad, g.opad, t[DW]);
     if (bias) bias_backward(t[DY], t[DB]);
   };
   c.tol_reason = kTolReason;
@@ -174,11 +176,13 @@ OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled, b
   return c;
 }
 
+// A layer with a reflect_pad reads the padded input: its conv sees (h + 2 reflect_pad) x (w + 2 reflect_pad).
 void add_layer(std::vector<OpCase>& cases, const ConvLayer& l, int batch, bool sampled) {
-  OpCase c =
-      l.transposed
-          ? conv_transpose2d_case({batch, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled, l.bias)
-          : conv2d_case({batch, l.cin, l.h, l.w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled, l.bias);
+  const int h = l.h + 2 * l.reflect_pad, w = l.w + 2 * l.reflect_pad;
+  OpCase c = l.transposed
+                 ? conv_transpose2d_case({batch, l.cin, h, w, l.cout, l.k, l.k, l.stride, l.pad, l.output_padding},
+                                         false, sampled, l.bias)
+                 : conv2d_case({batch, l.cin, h, w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled, l.bias);
   c.name = l.name + " batch " + std::to_string(batch) + ": " + c.name;
   cases.push_back(std::move(c));
 }
@@ -200,6 +204,24 @@ std::vector<ConvLayer> pix2pix_layers(ShapeSet set) {
   return layers;
 }
 
+std::vector<ConvLayer> cyclegan_layers(ShapeSet set) {
+  ResnetOptions g;
+  PatchGANOptions d;
+  d.input_nc = 3;  // CycleGAN's discriminators see one image, not a pair
+  d.norm = NormKind::instance;
+  int size = 256;
+  if (set == ShapeSet::reduced) {
+    g.ngf = 2;
+    g.n_blocks = 1;  // every block is the same
+    d.ndf = 2;
+    size = 32;
+  }
+  std::vector<ConvLayer> layers = ResnetGenerator::layers(g, size, size, "G_A"),
+                         dl = PatchGAN::layers(d, size, size, "D_A");
+  layers.insert(layers.end(), dl.begin(), dl.end());
+  return layers;
+}
+
 std::vector<OpCase> conv_cases(ShapeSet set) {
   std::vector<OpCase> cases;
   // {n, c, h, w, k, r, s, stride, pad}. Small enough for the double finite differences: odd sizes,
@@ -209,11 +231,16 @@ std::vector<OpCase> conv_cases(ShapeSet set) {
         ConvGeom{2, 2, 7, 6, 2, 1, 1, 2, 0}, ConvGeom{2, 3, 9, 8, 2, 4, 4, 2, 1}, ConvGeom{1, 3, 8, 9, 2, 4, 4, 1, 1},
         ConvGeom{2, 2, 7, 7, 3, 3, 3, 2, 0}, ConvGeom{3, 2, 5, 6, 2, 4, 3, 2, 1}})
     cases.push_back(conv2d_case(g, true, false));
-  // {n, c, h, w, o, r, s, stride, pad}
+  // {n, c, h, w, o, r, s, stride, pad[, output_padding]}
   for (const ConvTGeom& g : {ConvTGeom{1, 2, 3, 4, 3, 4, 4, 2, 1}, ConvTGeom{2, 3, 5, 3, 2, 4, 4, 2, 1},
                              ConvTGeom{3, 2, 4, 5, 2, 3, 3, 1, 1}, ConvTGeom{2, 2, 3, 3, 3, 3, 3, 2, 0},
                              ConvTGeom{2, 3, 5, 4, 2, 1, 1, 1, 0}, ConvTGeom{1, 2, 4, 3, 3, 1, 1, 2, 0},
                              ConvTGeom{2, 2, 3, 4, 2, 3, 4, 2, 1}})
+    cases.push_back(conv_transpose2d_case(g, true, false));
+  // output_padding (CycleGAN's k3 s2 p1 up-sampling convs have 1): the extra bottom row and right
+  // column hold only the bias; stride 3 with output_padding 2, odd sizes, batch > 1.
+  for (const ConvTGeom& g : {ConvTGeom{1, 2, 3, 4, 3, 3, 3, 2, 1, 1}, ConvTGeom{2, 3, 5, 3, 2, 3, 3, 2, 1, 1},
+                             ConvTGeom{3, 2, 3, 2, 2, 4, 3, 3, 1, 2}, ConvTGeom{2, 2, 4, 5, 3, 1, 1, 2, 0, 1}})
     cases.push_back(conv_transpose2d_case(g, true, false));
   // Without a bias (the convolutions followed by batch norm): the forward's null bias, no db.
   cases.push_back(conv_transpose2d_case(ConvTGeom{2, 3, 5, 3, 2, 4, 4, 2, 1}, true, false, false));
@@ -230,12 +257,15 @@ std::vector<OpCase> conv_cases(ShapeSet set) {
                              ConvTGeom{3, 4, 6, 5, 3, 3, 3, 1, 1}, ConvTGeom{2, 5, 4, 4, 7, 3, 3, 2, 0},
                              ConvTGeom{1, 6, 5, 7, 70, 1, 1, 1, 0}, ConvTGeom{2, 65, 3, 3, 5, 1, 1, 2, 0},
                              ConvTGeom{2, 33, 7, 6, 66, 4, 4, 2, 1}, ConvTGeom{3, 2, 9, 11, 3, 4, 3, 2, 1},
-                             ConvTGeom{1, 129, 4, 5, 70, 3, 3, 1, 1}})
+                             ConvTGeom{1, 129, 4, 5, 70, 3, 3, 1, 1}, ConvTGeom{2, 7, 5, 9, 66, 3, 3, 2, 1, 1},
+                             ConvTGeom{3, 65, 7, 6, 5, 3, 3, 2, 1, 1}})
     cases.push_back(conv_transpose2d_case(g, false, false));
-  // Every layer of the pix2pix networks, at batch 1 and more.
+  // Every layer of the pix2pix and CycleGAN networks, at batch 1 and more (CycleGAN trains at batch 1).
   const bool full = set == ShapeSet::full;
-  for (int batch : {1, full ? 16 : 2})
+  for (int batch : {1, full ? 16 : 2}) {
     for (const ConvLayer& l : pix2pix_layers(set)) add_layer(cases, l, batch, full);
+    for (const ConvLayer& l : cyclegan_layers(set)) add_layer(cases, l, batch, full);
+  }
   return cases;
 }
 

@@ -168,6 +168,15 @@ std::vector<OpCase> norm_cases(ShapeSet set) {
         cases.push_back(std::move(c));
       }
     }
+  // CycleGAN's norms: instance norm without affine parameters after every conv that has `norm`.
+  for (int batch : {1, full ? 16 : 2})
+    for (const ConvLayer& l : cyclegan_layers(set)) {
+      if (!l.norm) continue;
+      OpCase c = norm_case(NormGeom{batch, l.cout, l.out_h(), l.out_w()}, {Kind::instance, false});
+      c.name = l.name + " batch " + std::to_string(batch) + ": " + c.name;
+      c.grad.reset();
+      cases.push_back(std::move(c));
+    }
   return cases;
 }
 

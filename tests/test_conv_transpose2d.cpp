@@ -65,30 +65,32 @@ TEST_CASE("conv_transpose2d is the adjoint of conv2d, and the role exchanges hol
 TEST_CASE("conv_transpose2d rejects bad shapes with a clear message", "[conv_transpose2d][errors]") {
   const Tensor x = Tensor::zeros({2, 3, 4, 4}), w = Tensor::zeros({3, 5, 4, 4}), b = Tensor::zeros({5});
   Tensor y = Tensor::zeros({2, 5, 8, 8});
-  conv_transpose2d_forward(x, w, &b, 2, 1, y);  // the valid call, for contrast
+  conv_transpose2d_forward(x, w, &b, 2, 1, 0, y);  // the valid call, for contrast
 
-  CHECK_THROWS_WITH(conv_transpose2d_forward(x, Tensor::zeros({2, 5, 4, 4}), nullptr, 2, 1, y),
+  CHECK_THROWS_WITH(conv_transpose2d_forward(x, Tensor::zeros({2, 5, 4, 4}), nullptr, 2, 1, 0, y),
                     Catch::Contains("conv_transpose2d: channel mismatch: input x [2, 3, 4, 4] has 3 channels, weight "
                                     "w [2, 5, 4, 4] expects 2"));
   Tensor y_wrong = Tensor::zeros({2, 5, 7, 7});
-  CHECK_THROWS_WITH(conv_transpose2d_forward(x, w, &b, 2, 1, y_wrong),
+  CHECK_THROWS_WITH(conv_transpose2d_forward(x, w, &b, 2, 1, 0, y_wrong),
                     Catch::Contains("conv_transpose2d_forward output y: shape [2, 5, 7, 7], expected [2, 5, 8, 8]"));
   const Tensor b_wrong = Tensor::zeros({3});
-  CHECK_THROWS_WITH(conv_transpose2d_forward(x, w, &b_wrong, 2, 1, y),
+  CHECK_THROWS_WITH(conv_transpose2d_forward(x, w, &b_wrong, 2, 1, 0, y),
                     Catch::Contains("conv_transpose2d_forward bias b: shape [3], expected [5]"));
   Tensor y_any = Tensor::zeros({1, 3, 1, 1});
   CHECK_THROWS_WITH(
-      conv_transpose2d_forward(Tensor::zeros({1, 2, 1, 1}), Tensor::zeros({2, 3, 1, 1}), nullptr, 1, 1, y_any),
+      conv_transpose2d_forward(Tensor::zeros({1, 2, 1, 1}), Tensor::zeros({2, 3, 1, 1}), nullptr, 1, 1, 0, y_any),
       Catch::Contains("gives an empty output (-1x-1)"));
-  CHECK_THROWS_WITH(conv_transpose2d_forward(x, w, nullptr, 2, -1, y),
+  CHECK_THROWS_WITH(conv_transpose2d_forward(x, w, nullptr, 2, -1, 0, y),
                     Catch::Contains("conv_transpose2d: stride 2 must be >= 1 and padding -1 >= 0"));
+  CHECK_THROWS_WITH(conv_transpose2d_forward(x, w, nullptr, 2, 1, 2, y),
+                    Catch::Contains("conv_transpose2d: output_padding 2 must be in [0, stride 2) (as in PyTorch)"));
 
   Tensor dx = Tensor::zeros({2, 3, 4, 4});
-  CHECK_THROWS_WITH(conv_transpose2d_backward_data(Tensor::zeros({2, 5, 4, 4}), w, 2, 1, dx),
+  CHECK_THROWS_WITH(conv_transpose2d_backward_data(Tensor::zeros({2, 5, 4, 4}), w, 2, 1, 0, dx),
                     Catch::Contains("conv_transpose2d_backward_data output gradient dy: shape [2, 5, 4, 4], expected "
                                     "[2, 5, 8, 8]"));
   Tensor dw = Tensor::zeros({3, 5, 4, 4});
-  CHECK_THROWS_WITH(conv_transpose2d_backward_weight(x, Tensor::zeros({2, 5, 8, 9}), 2, 1, dw),
+  CHECK_THROWS_WITH(conv_transpose2d_backward_weight(x, Tensor::zeros({2, 5, 8, 9}), 2, 1, 0, dw),
                     Catch::Contains("conv_transpose2d_backward_weight output gradient dy: shape [2, 5, 8, 9], "
                                     "expected [2, 5, 8, 8]"));
 }

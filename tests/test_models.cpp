@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "models/patchgan.h"
+#include "models/resnet_generator.h"
 #include "models/unet.h"
 #include "tests/testing.h"
 
@@ -425,5 +426,95 @@ TEST_CASE("PatchGAN backward matches finite differences", "[models][patchgan][fd
     d.backward(u, &dx_only, false);
     CHECK(s.grads().to_vector() == grads);
     CHECK(dx_only.to_vector() == dx_full.to_vector());
+  }
+}
+
+// resnet_9blocks, ngf 64, 3 -> 3, instance norm (every conv with a bias, no norm parameters), k x k
+// weights per channel pair: in 3*64*49 + 64 = 9,472; down1 64*128*9 + 128 = 73,856;
+// down2 128*256*9 + 256 = 295,168; each block 2 * (256*256*9 + 256) = 1,180,160 (9: 10,621,440);
+// up1 256*128*9 + 128 = 295,040; up2 128*64*9 + 64 = 73,792; out 64*3*49 + 3 = 9,411
+//   -> 11,378,179 (PyTorch prints "11.378 M"); resnet_6blocks: 3 blocks fewer, 7,837,699.
+// CycleGAN's PatchGAN (input_nc 3, instance norm, biases everywhere): conv0 3*64*16 + 64 = 3,136;
+//   conv1 64*128*16 + 128 = 131,200; conv2 128*256*16 + 256 = 524,544; conv3 256*512*16 + 512 =
+//   2,097,664; conv4 512*16 + 1 = 8,193 -> 2,764,737 ("2.765 M").
+TEST_CASE("ResNet generator and CycleGAN's PatchGAN parameter counts equal the PyTorch models",
+          "[models][count][resnet]") {
+  for (int blocks : {9, 6}) {
+    ParamStore s;
+    ResnetOptions o;
+    o.n_blocks = blocks;
+    ResnetGenerator g(o, s, "G_A");
+    const int64_t want = blocks == 9 ? 11378179 : 7837699;
+    CHECK(s.num_params() == want);
+    CHECK(g.num_params() == want);
+    CHECK(s.buffer_entries().empty());
+    check_against_store(ResnetGenerator::layers(o, 256, 256, "G_A"), o.norm, s, g.num_params());
+  }
+  {
+    ParamStore s;
+    PatchGANOptions o;
+    o.input_nc = 3;
+    o.norm = NormKind::instance;
+    PatchGAN d(o, s, "D_A");
+    CHECK(s.num_params() == 2764737);
+    CHECK(d.num_params() == 2764737);
+  }
+  {
+    ParamStore s;  // batch norm: no conv biases but the last, gamma and beta per norm channel
+    ResnetOptions o;
+    o.norm = NormKind::batch;
+    ResnetGenerator g(o, s);
+    check_against_store(ResnetGenerator::layers(o, 256, 256), o.norm, s, g.num_params());
+  }
+}
+
+TEST_CASE("resnet_9blocks lists its layers at 256x256", "[models][layers][resnet]") {
+  const std::vector<ConvLayer> l = ResnetGenerator::layers(ResnetOptions{}, 256, 256);
+  REQUIRE(l.size() == 1 + 2 + 18 + 2 + 1);
+  CHECK(describe(l[0]) == "G.in.conv: 3x256x256 -> 64x256x256, k7 s1 p0, bias, norm");
+  CHECK(l[0].reflect_pad == 3);
+  CHECK(describe(l[2]) == "G.down2.conv: 128x128x128 -> 256x64x64, k3 s2 p1, bias, norm");
+  CHECK(describe(l[4]) == "G.res1.conv2: 256x64x64 -> 256x64x64, k3 s1 p0, bias, norm");
+  CHECK(l[4].reflect_pad == 1);
+  CHECK(describe(l[21]) == "G.up1.convt: 256x64x64 -> 128x128x128, k3 s2 p1, transposed, bias, norm");
+  CHECK(l[21].output_padding == 1);
+  CHECK(describe(l[23]) == "G.out.conv: 64x256x256 -> 3x256x256, k7 s1 p0, bias");
+}
+
+TEST_CASE("ResNet generator output shape, summary and size errors", "[models][resnet]") {
+  ParamStore s;
+  ResnetOptions o;
+  o.ngf = 2;
+  o.n_blocks = 2;
+  ResnetGenerator g(o, s);
+  s.finalize(Device::CPU, 1);
+  RandomStreams rng(1);
+  const Tensor& y = g.forward(random_tensor({2, 3, 12, 20}, 2), true, rng);
+  CHECK(y.shape() == Shape{2, 3, 12, 20});
+  for (float v : y.to_vector()) CHECK(std::abs(v) < 1.0f);
+  CHECK(g.summary().find("G.res2.add") != std::string::npos);
+  CHECK_THROWS_WITH(g.forward(random_tensor({1, 3, 12, 18}, 2), true, rng),
+                    Catch::Contains("image size 12x18 (--crop-size): the ResNet generator needs both divisible by 4"));
+}
+
+TEST_CASE("ResNet generator backward matches finite differences", "[models][resnet][fd]") {
+  for (NormKind norm : {NormKind::instance, NormKind::batch}) {
+    ParamStore s;
+    ResnetOptions o;
+    o.ngf = 2;
+    o.n_blocks = 2;
+    o.norm = norm;
+    o.dropout = norm == NormKind::batch;  // the dropout path once
+    ResnetGenerator g(o, s);
+    s.finalize(Device::CPU, 3);
+    Tensor x = random_tensor({2, 3, 16, 16}, 4);
+    Tensor u = random_tensor({2, 3, 16, 16}, 5);
+    auto fwd = [&]() -> const Tensor& {
+      RandomStreams rng(42, 100);
+      return g.forward(x, true, rng);
+    };
+    FdResult r = finite_difference_check(s, x, u, fwd, [&](const Tensor& dy, Tensor* dx) { g.backward(dy, dx); });
+    INFO(norm_name(norm) << "\n" << r.report);
+    CHECK(r.worst < 2e-2);  // the tolerance of finite_difference_check, reasons there
   }
 }

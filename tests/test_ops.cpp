@@ -37,6 +37,9 @@ TEST_CASE("norm reference gradients match finite differences", "[ops][norm][grad
 TEST_CASE("pointwise reference gradients match finite differences", "[ops][pointwise][gradcheck]") {
   reference_gradients(pointwise_cases(ShapeSet::reduced));
 }
+TEST_CASE("pad reference gradients match finite differences", "[ops][pad][gradcheck]") {
+  reference_gradients(pad_cases(ShapeSet::reduced));
+}
 
 TEST_CASE("conv float CPU entry points match the double reference", "[ops][conv]") {
   cpu_entry_points(conv_cases(ShapeSet::reduced));
@@ -46,4 +49,7 @@ TEST_CASE("norm float CPU entry points match the double reference", "[ops][norm]
 }
 TEST_CASE("pointwise float CPU entry points match the double reference", "[ops][pointwise]") {
   cpu_entry_points(pointwise_cases(ShapeSet::reduced));
+}
+TEST_CASE("pad float CPU entry points match the double reference", "[ops][pad]") {
+  cpu_entry_points(pad_cases(ShapeSet::reduced));
 }

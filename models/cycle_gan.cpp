@@ -1,0 +1,261 @@
+#include "models/cycle_gan.h"
+
+#include <cstdio>
+#include <sstream>
+#include <tuple>
+
+#include "kernels/elementwise.h"
+#include "kernels/loss.h"
+#include "models/gan.h"
+#include "nn/buffer.h"
+#include "runtime/check.h"
+
+namespace p2p {
+
+namespace {
+std::string float_text(float x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(x));  // 9 digits: exact float round trip
+  return buf;
+}
+
+// Seed tags (derive_seed): the generators' and the discriminators' initialisation, the dropout
+// masks, the two pools.
+enum SeedTag : uint64_t { kInitG = 1, kInitD, kDropout, kPoolA, kPoolB };
+
+// The generator forwards of one step, for their dropout streams (step 7 reuses 1 and 3).
+enum Forward : uint64_t { kFakeB, kRecA, kFakeA, kRecB, kIdtA, kIdtB };
+
+// losses_ entries.
+enum Loss {
+  kLossGA,
+  kLossGB,
+  kCycleA,
+  kCycleB,
+  kIdtALoss,
+  kIdtBLoss,
+  kDARealLoss,
+  kDAFakeLoss,
+  kDBRealLoss,
+  kDBFakeLoss,
+  kNumLosses
+};
+
+const CycleGANOptions& validated(const CycleGANOptions& o) {
+  check_gan_mode(o.gan_mode);
+  P2P_CHECK(o.norm != NormKind::batch,
+            "--norm batch: this CycleGAN supports instance or none (its G step "
+            "recomputes two forwards, which would update batch-norm running statistics "
+            "once too often; see models/cycle_gan.h)");
+  P2P_CHECK(o.n_blocks <= int(CycleGAN::kStreamsPerForward),
+            "CycleGAN: at most " << CycleGAN::kStreamsPerForward << " residual blocks, got " << o.n_blocks);
+  P2P_CHECK(o.lambda_identity == 0 || o.input_nc == o.output_nc,
+            "--lambda-identity " << o.lambda_identity << " needs input_nc == output_nc (the identity loss feeds B to "
+                                 << "G_A), got " << o.input_nc << " and " << o.output_nc);
+  return o;
+}
+}  // namespace
+
+Metadata cycle_gan_options_to_metadata(const CycleGANOptions& o) {
+  return {{"input_nc", std::to_string(o.input_nc)},
+          {"output_nc", std::to_string(o.output_nc)},
+          {"ngf", std::to_string(o.ngf)},
+          {"ndf", std::to_string(o.ndf)},
+          {"n_blocks", std::to_string(o.n_blocks)},
+          {"n_layers_d", std::to_string(o.n_layers_d)},
+          {"norm", norm_name(o.norm)},
+          {"dropout", o.dropout ? "true" : "false"},
+          {"gan_mode", o.gan_mode},
+          {"lr", float_text(o.lr)},
+          {"beta1", float_text(o.beta1)},
+          {"beta2", float_text(o.beta2)},
+          {"lambda_A", float_text(o.lambda_A)},
+          {"lambda_B", float_text(o.lambda_B)},
+          {"lambda_identity", float_text(o.lambda_identity)},
+          {"pool_size", std::to_string(o.pool_size)},
+          {"seed", std::to_string(o.seed)}};
+}
+
+CycleGAN::CycleGAN(const CycleGANOptions& opt, Device dev)
+    : opt_(validated(opt)),
+      dev_(dev),
+      pool_A_(opt.pool_size, derive_seed(opt.seed, kPoolA), dev),
+      pool_B_(opt.pool_size, derive_seed(opt.seed, kPoolB), dev),
+      dropout_seed_(derive_seed(opt.seed, kDropout)) {
+  ResnetOptions ga;
+  ga.input_nc = opt.input_nc;
+  ga.output_nc = opt.output_nc;
+  ga.ngf = opt.ngf;
+  ga.n_blocks = opt.n_blocks;
+  ga.norm = opt.norm;
+  ga.dropout = opt.dropout;
+  ResnetOptions gb = ga;
+  std::swap(gb.input_nc, gb.output_nc);
+  G_A_ = std::make_unique<ResnetGenerator>(ga, g_store_, "G_A");
+  G_B_ = std::make_unique<ResnetGenerator>(gb, g_store_, "G_B");
+  PatchGANOptions da;
+  da.input_nc = opt.output_nc;  // D_A judges domain B
+  da.ndf = opt.ndf;
+  da.n_layers = opt.n_layers_d;
+  da.norm = opt.norm;
+  PatchGANOptions db = da;
+  db.input_nc = opt.input_nc;
+  D_A_ = std::make_unique<PatchGAN>(da, d_store_, "D_A");
+  D_B_ = std::make_unique<PatchGAN>(db, d_store_, "D_B");
+  // One flat store per optimizer; the networks within it initialised from the one seed.
+  g_store_.finalize(dev, derive_seed(opt.seed, kInitG));
+  d_store_.finalize(dev, derive_seed(opt.seed, kInitD));
+  for (AdamConfig* a : {&adam_g_, &adam_d_}) {
+    a->lr = opt.lr;
+    a->beta1 = opt.beta1;
+    a->beta2 = opt.beta2;
+  }
+  losses_ = Tensor::zeros({kNumLosses}, dev);
+}
+
+const Tensor& CycleGAN::to_device(const Tensor& src, Tensor& buf, int channels, const char* what) {
+  check_rank(src, 4, what);
+  P2P_CHECK(src.c() == channels, what << ": expected " << channels << " channels, got " << shape_str(src.shape()));
+  ensure_buffer(buf, src.shape(), dev_);
+  buf.copy_from(src);
+  return buf;
+}
+
+RandomStreams CycleGAN::streams(uint64_t forward) const {
+  return RandomStreams(dropout_seed_, (uint64_t(step_) * kForwardsPerStep + forward) * kStreamsPerForward);
+}
+
+CycleLosses CycleGAN::train_step(const Tensor& A, const Tensor& B) {
+  to_device(A, A_, opt_.input_nc, "cycle_gan input A");
+  to_device(B, B_, opt_.output_nc, "cycle_gan input B");
+  auto loss = [&](int i) { return losses_.slice(i, {1}); };
+  const std::string& mode = opt_.gan_mode;
+  // fwd(G, x, k): generator forward number k of this step, in training mode.
+  auto fwd = [&](ResnetGenerator& G, const Tensor& x, Forward k) -> const Tensor& {
+    RandomStreams rng = streams(k);
+    return G.forward(x, true, rng);
+  };
+  // L1 term weight * |y - target|: the loss (unscaled) into losses_[i], weight * dL1/dy into d.
+  auto l1 = [&](const Tensor& y, const Tensor& target, float weight, int i, Tensor& d) {
+    Tensor l = loss(i);
+    l1_forward(y, target, l);
+    ensure_buffer(d, y.shape(), dev_);
+    l1_backward(y, target, weight, d);
+  };
+  const float idt_A = opt_.lambda_identity * opt_.lambda_B, idt_B = opt_.lambda_identity * opt_.lambda_A;
+
+  // G step, in the order of models/cycle_gan.h.
+  g_store_.zero_grad();
+  const Tensor& fb = fwd(*G_A_, A_, kFakeB);  // 1
+  ensure_buffer(fake_B_, fb.shape(), dev_);
+  fake_B_.copy_from(fb);
+  l1(fwd(*G_B_, fake_B_, kRecA), A_, opt_.lambda_A, kCycleA, dimg_);  // 2
+  G_B_->backward(dimg_, &dfake_B_);
+  const Tensor& fa = fwd(*G_B_, B_, kFakeA);  // 3
+  ensure_buffer(fake_A_, fa.shape(), dev_);
+  fake_A_.copy_from(fa);
+  l1(fwd(*G_A_, fake_A_, kRecB), B_, opt_.lambda_B, kCycleB, dimg_);  // 4
+  G_A_->backward(dimg_, &dfake_A_);
+  if (opt_.lambda_identity > 0) {  // 5 (the official code skips the identity forwards at 0 too)
+    l1(fwd(*G_A_, B_, kIdtA), B_, idt_A, kIdtALoss, dimg_);
+    G_A_->backward(dimg_);
+    l1(fwd(*G_B_, A_, kIdtB), A_, idt_B, kIdtBLoss, dimg_);
+    G_B_->backward(dimg_);
+  } else {
+    Tensor l = losses_.slice(kIdtALoss, {2});
+    l.copy_from(Tensor::zeros({2}));
+  }
+  // 6: through the frozen discriminators to the images only.
+  for (auto [D, fake, dfake, i] :
+       {std::tuple{D_A_.get(), &fake_B_, &dfake_B_, kLossGA}, std::tuple{D_B_.get(), &fake_A_, &dfake_A_, kLossGB}}) {
+    const Tensor& pred = D->forward(*fake, true);
+    Tensor l = loss(i);
+    gan_loss(mode, pred, true, l);
+    gan_loss_backward(mode, pred, true, 1.0f, dpred_);
+    D->backward(dpred_, &dimg_, /*param_grads=*/false);
+    axpy(1.0f, dimg_, *dfake);
+  }
+  fwd(*G_A_, A_, kFakeB);  // 7: the same bits as step 1 and 3
+  G_A_->backward(dfake_B_);
+  fwd(*G_B_, B_, kFakeA);
+  G_B_->backward(dfake_A_);
+  adam_step(g_store_.values(), g_store_.grads(), g_store_.adam_m(), g_store_.adam_v(), adam_g_, step_ + 1);
+
+  // D step: real against a pooled fake (made before the G update), 0.5 each.
+  d_store_.zero_grad();
+  for (auto [D, real, pool, fake, i] : {std::tuple{D_A_.get(), &B_, &pool_A_, &fake_B_, kDARealLoss},
+                                        std::tuple{D_B_.get(), &A_, &pool_B_, &fake_A_, kDBRealLoss}}) {
+    const Tensor& pred_real = D->forward(*real, true);
+    Tensor lr = loss(i), lf = loss(i + 1);
+    gan_loss(mode, pred_real, true, lr);
+    gan_loss_backward(mode, pred_real, true, 0.5f, dpred_);
+    D->backward(dpred_, nullptr, true);
+    const Tensor& pred_fake = D->forward(pool->query(*fake), true);
+    gan_loss(mode, pred_fake, false, lf);
+    gan_loss_backward(mode, pred_fake, false, 0.5f, dpred_);
+    D->backward(dpred_, nullptr, true);
+  }
+  adam_step(d_store_.values(), d_store_.grads(), d_store_.adam_m(), d_store_.adam_v(), adam_d_, step_ + 1);
+  ++step_;
+
+  const std::vector<float> l = losses_.to_vector();  // the one device-to-host copy of the step
+  return {0.5f * (l[kDARealLoss] + l[kDAFakeLoss]), l[kLossGA], opt_.lambda_A * l[kCycleA], idt_A * l[kIdtALoss],
+          0.5f * (l[kDBRealLoss] + l[kDBFakeLoss]), l[kLossGB], opt_.lambda_B * l[kCycleB], idt_B * l[kIdtBLoss]};
+}
+
+std::string CycleGAN::summary() const {
+  std::ostringstream os;
+  os << "Generators (ResNet, " << g_store_.num_params() << " parameters)\n"
+     << G_A_->summary() << G_B_->summary() << "Discriminators (PatchGAN, " << d_store_.num_params() << " parameters)\n"
+     << D_A_->summary() << D_B_->summary();
+  return os.str();
+}
+
+std::vector<NamedTensor> CycleGAN::named_tensors() {
+  std::vector<NamedTensor> out;
+  for (ParamStore* s : {&g_store_, &d_store_}) {
+    for (const auto& e : s->params()) out.push_back({e.name, s->values().slice(e.offset, e.shape)});
+    for (const auto& e : s->params()) out.push_back({"adam_m." + e.name, s->adam_m().slice(e.offset, e.shape)});
+    for (const auto& e : s->params()) out.push_back({"adam_v." + e.name, s->adam_v().slice(e.offset, e.shape)});
+  }
+  return out;
+}
+
+void CycleGAN::save(const std::string& path, const Metadata& extra) {
+  Metadata meta = extra;
+  std::vector<NamedTensor> tensors = named_tensors();
+  pool_A_.save("pool_A", tensors, meta);
+  pool_B_.save("pool_B", tensors, meta);
+  meta["format"] = kFormat;
+  meta["step"] = std::to_string(step_);
+  meta["seed"] = std::to_string(opt_.seed);
+  meta["model"] = json_object(cycle_gan_options_to_metadata(opt_));
+  save_safetensors(path, tensors, meta);
+}
+
+Metadata CycleGAN::load(const std::string& path) {
+  SafetensorsFile f(path);
+  P2P_CHECK(f.meta("format") == kFormat,
+            "checkpoint " << path << ": format '" << f.meta("format") << "', this program reads '" << kFormat << "'");
+  // The architecture must match; the saved seed (dropout streams, pools) and step are taken over.
+  const Metadata saved = parse_json_object(f.meta("model"), "checkpoint " + path);
+  const Metadata ours = cycle_gan_options_to_metadata(opt_);
+  for (const char* key :
+       {"input_nc", "output_nc", "ngf", "ndf", "n_blocks", "n_layers_d", "norm", "dropout", "pool_size"}) {
+    auto it = saved.find(key);
+    P2P_CHECK(it != saved.end(), "checkpoint " << path << ": model option '" << key << "' is missing");
+    P2P_CHECK(it->second == ours.at(key), "checkpoint " << path << " was trained with " << key << " " << it->second
+                                                        << ", this model has " << key << " " << ours.at(key));
+  }
+  for (NamedTensor& t : named_tensors()) f.read_into(t.name, t.tensor, "(was it trained with other --ngf/--ndf?)");
+  step_ = std::stoll(f.meta("step"));
+  opt_.seed = std::stoull(f.meta("seed"));
+  dropout_seed_ = derive_seed(opt_.seed, kDropout);
+  pool_A_ = ImagePool(opt_.pool_size, derive_seed(opt_.seed, kPoolA), dev_);
+  pool_B_ = ImagePool(opt_.pool_size, derive_seed(opt_.seed, kPoolB), dev_);
+  pool_A_.load(f, "pool_A");
+  pool_B_.load(f, "pool_B");
+  return f.metadata();
+}
+
+}  // namespace p2p

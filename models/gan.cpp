@@ -1,0 +1,38 @@
+#include "models/gan.h"
+
+#include "kernels/loss.h"
+#include "nn/buffer.h"
+#include "runtime/check.h"
+
+namespace p2p {
+
+void check_gan_mode(const std::string& mode) {
+  P2P_CHECK(mode == "vanilla" || mode == "lsgan",
+            "--gan-mode: unknown value '" << mode << "' (expected vanilla or lsgan)");
+}
+
+void gan_loss(const std::string& mode, const Tensor& pred, bool target_real, Tensor& loss) {
+  const float target = target_real ? 1.0f : 0.0f;
+  if (mode == "vanilla")
+    bce_with_logits_forward(pred, target, loss);
+  else
+    mse_forward(pred, target, loss);
+}
+
+void gan_loss_backward(const std::string& mode, const Tensor& pred, bool target_real, float scale, Tensor& dpred) {
+  ensure_buffer(dpred, pred.shape(), pred.device());
+  const float target = target_real ? 1.0f : 0.0f;
+  if (mode == "vanilla")
+    bce_with_logits_backward(pred, target, scale, dpred);
+  else
+    mse_backward(pred, target, scale, dpred);
+}
+
+uint64_t derive_seed(uint64_t seed, uint64_t tag) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (tag + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace p2p
