@@ -23,8 +23,13 @@ std::vector<size_t> epoch_permutation(size_t n, uint64_t seed, uint64_t epoch) {
   return p;
 }
 
-Loader::Loader(const AlignedDataset& dataset, int batch_size, bool shuffle, int threads, int prefetch)
-    : ds_(dataset), batch_size_(batch_size), threads_(threads), prefetch_(prefetch), shuffle_(shuffle) {
+Loader::Loader(const AlignedDataset& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned)
+    : ds_(dataset),
+      batch_size_(batch_size),
+      threads_(threads),
+      prefetch_(prefetch),
+      shuffle_(shuffle),
+      pinned_(pinned) {
   P2P_CHECK(batch_size >= 1, "--batch-size " << batch_size << " must be >= 1");
   P2P_CHECK(threads >= 0, "loader threads " << threads << " must be >= 0");
   P2P_CHECK(prefetch >= 1, "loader prefetch " << prefetch << " must be >= 1");
@@ -80,8 +85,8 @@ Batch Loader::make_batch(size_t k) const {
     if (i == lo) {
       shape = ds_.sample_shape(*h);
       const Shape batch_shape{static_cast<int64_t>(hi - lo), shape[1], shape[2], shape[3]};
-      b.A = Tensor(batch_shape);
-      b.B = Tensor(batch_shape);
+      b.A = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
+      b.B = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
     }
     const Shape s = ds_.sample_shape(*h);
     P2P_CHECK(s == shape, "cannot batch '" << path << "' (A " << shape_str(s) << ") with '" << b.paths[0] << "' (A "

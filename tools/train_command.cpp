@@ -131,7 +131,8 @@ void run_train(TrainOptions o, Console& con) {
     con.out << "resuming from " << latest.string() << " at epoch " << epoch + 1 << ", iteration " << epoch_iter
             << ", step " << model.step() << "\n";
 
-  Loader loader(ds, o.batch_size, /*shuffle=*/true, o.threads, std::max(2, 2 * o.threads));
+  // On CUDA the batches are staged in pinned memory: train_step's copy to the GPU is then asynchronous.
+  Loader loader(ds, o.batch_size, /*shuffle=*/true, o.threads, std::max(2, 2 * o.threads), dev == Device::CUDA);
   const int64_t bpe = static_cast<int64_t>(loader.batches_per_epoch());
   const int64_t total_epochs = o.epochs + o.epochs_decay;
   int64_t total_steps = total_epochs * bpe;
