@@ -2,8 +2,12 @@
 #include "data/aligned_dataset.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <filesystem>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "runtime/check.h"
 #include "runtime/philox.h"
@@ -35,6 +39,7 @@ std::vector<std::string> list_images(const std::string& dir) {
 }
 
 AlignedDataset::AlignedDataset(const DatasetOptions& opt) : opt_(opt) {
+  if (opt.cache_bytes > 0) cache_ = std::make_shared<PairCache>(opt.cache_bytes);
   if (opt.direction == "AtoB" || opt.direction == "BtoA")
     btoa_ = opt.direction == "BtoA";
   else
@@ -75,46 +80,189 @@ AlignedDataset::AlignedDataset(const DatasetOptions& opt) : opt_(opt) {
   }
 }
 
-AlignedDataset::Sample AlignedDataset::get(size_t index, uint64_t epoch) const {
+void AlignedDataset::resized_size(int half_w, int h, int& w_out, int& h_out) const {
+  w_out = half_w;
+  h_out = h;
+  if (resize_square_) {
+    w_out = h_out = opt_.load_size;
+  } else if (scale_width_ && !(half_w == opt_.load_size && h >= opt_.crop_size)) {
+    w_out = opt_.load_size;
+    h_out = std::max(static_cast<int>(static_cast<int64_t>(opt_.load_size) * h / half_w), opt_.crop_size);
+  }
+}
+
+std::string AlignedDataset::check_pair_size(const std::string& path, int w, int h) const {
+  std::ostringstream os;
+  if (w < 2 || w % 2 != 0) {
+    os << "'" << path << "' (" << w << "x" << h
+       << ") is not an AB pair: its width is odd, so the left (A) and right (B) halves differ in size";
+    return os.str();
+  }
+  int rw = 0, rh = 0;
+  resized_size(w / 2, h, rw, rh);
+  if (crop_ && (rw < opt_.crop_size || rh < opt_.crop_size))
+    os << "'" << path << "': each half is " << rw << "x" << rh << " after --preprocess " << opt_.preprocess
+       << ", smaller than --crop-size " << opt_.crop_size;
+  return os.str();
+}
+
+std::shared_ptr<const Halves> AlignedDataset::halves(size_t index) const {
   P2P_CHECK(index < files_.size(), "sample " << index << " out of range: the dataset holds " << files_.size());
   const std::string& path = files_[index];
+  if (cache_) {
+    if (std::shared_ptr<const Halves> hit = cache_->find(path)) return hit;
+  }
   Image ab = load_image(path);
-  P2P_CHECK(ab.w >= 2 && ab.w % 2 == 0, "'" << path << "' (" << ab.w << "x" << ab.h
-                                            << ") is not an AB pair: its width is odd, so the left (A) and right "
-                                               "(B) halves differ in size");
-  int half = ab.w / 2;
-  Image a = crop(ab, 0, 0, half, ab.h), b = crop(ab, half, 0, half, ab.h);
-
-  int w = half, h = ab.h;
-  if (resize_square_) {
-    w = h = opt_.load_size;
-  } else if (scale_width_ && !(half == opt_.load_size && ab.h >= opt_.crop_size)) {
-    w = opt_.load_size;
-    h = std::max(static_cast<int>(static_cast<int64_t>(opt_.load_size) * ab.h / half), opt_.crop_size);
-  }
+  const std::string problem = check_pair_size(path, ab.w, ab.h);
+  P2P_CHECK(problem.empty(), problem);
+  const int half = ab.w / 2;
+  auto pair = std::make_shared<Halves>();
+  pair->a = crop(ab, 0, 0, half, ab.h);
+  pair->b = crop(ab, half, 0, half, ab.h);
+  int w = 0, h = 0;
+  resized_size(half, ab.h, w, h);
   if (w != half || h != ab.h) {
-    a = resize_bicubic(a, w, h);
-    b = resize_bicubic(b, w, h);
+    pair->a = resize_bicubic(pair->a, w, h);
+    pair->b = resize_bicubic(pair->b, w, h);
   }
+  if (cache_) cache_->insert(path, pair);
+  return pair;
+}
 
+Shape AlignedDataset::sample_shape(const Halves& h) const {
+  const int side = opt_.crop_size;
+  return crop_ ? Shape{1, 3, side, side} : Shape{1, 3, h.a.h, h.a.w};
+}
+
+Augment AlignedDataset::augment(const Halves& h, size_t index, uint64_t epoch) const {
   Philox4 r = philox4x32_10(index, epoch, opt_.seed ^ kAugmentKey);
   Augment aug;
   if (crop_) {
-    P2P_CHECK(w >= opt_.crop_size && h >= opt_.crop_size, "'" << path << "': each half is " << w << "x" << h
-                                                              << " after --preprocess " << opt_.preprocess
-                                                              << ", smaller than --crop-size " << opt_.crop_size);
-    aug.x = static_cast<int>(r.v[0] % static_cast<uint32_t>(w - opt_.crop_size + 1));
-    aug.y = static_cast<int>(r.v[1] % static_cast<uint32_t>(h - opt_.crop_size + 1));
-    a = crop(a, aug.x, aug.y, opt_.crop_size, opt_.crop_size);
-    b = crop(b, aug.x, aug.y, opt_.crop_size, opt_.crop_size);
+    aug.x = static_cast<int>(r.v[0] % static_cast<uint32_t>(h.a.w - opt_.crop_size + 1));
+    aug.y = static_cast<int>(r.v[1] % static_cast<uint32_t>(h.a.h - opt_.crop_size + 1));
   }
   aug.flip = opt_.flip && (r.v[2] >> 31) != 0;
-  if (aug.flip) {
-    a = flip_horizontal(a);
-    b = flip_horizontal(b);
+  return aug;
+}
+
+namespace {
+
+// image_to_tensor's value for each byte, computed by the same expression, so the table gives its bits.
+struct ByteToUnit {
+  float v[256];
+  ByteToUnit() {
+    for (int i = 0; i < 256; ++i) v[i] = (static_cast<uint8_t>(i) / 255.0f - 0.5f) / 0.5f;
   }
-  if (btoa_) std::swap(a, b);
-  return Sample{image_to_tensor(a), image_to_tensor(b), path, aug};
+};
+const ByteToUnit kByteToUnit;
+
+// The w x h window at (x0, y0) of img, mirrored when flip, as planar floats: one pass, no copies.
+void write_window(const Image& img, int x0, int y0, int w, int h, bool flip, float* out) {
+  const float* lut = kByteToUnit.v;
+  const size_t plane = static_cast<size_t>(w) * h;
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* row = img.px.data() + (static_cast<size_t>(y0 + y) * img.w + x0) * 3;
+    float* r = out + static_cast<size_t>(y) * w;
+    float* g = r + plane;
+    float* b = g + plane;
+    if (flip) {
+      for (int x = 0; x < w; ++x) {
+        const uint8_t* p = row + static_cast<size_t>(w - 1 - x) * 3;
+        r[x] = lut[p[0]];
+        g[x] = lut[p[1]];
+        b[x] = lut[p[2]];
+      }
+    } else {
+      for (int x = 0; x < w; ++x) {
+        const uint8_t* p = row + static_cast<size_t>(x) * 3;
+        r[x] = lut[p[0]];
+        g[x] = lut[p[1]];
+        b[x] = lut[p[2]];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void AlignedDataset::write_sample(const Halves& h, const Augment& aug, float* a, float* b) const {
+  const Shape s = sample_shape(h);
+  const int w = static_cast<int>(s[3]), ht = static_cast<int>(s[2]);
+  write_window(btoa_ ? h.b : h.a, aug.x, aug.y, w, ht, aug.flip, a);
+  write_window(btoa_ ? h.a : h.b, aug.x, aug.y, w, ht, aug.flip, b);
+}
+
+AlignedDataset::Sample AlignedDataset::get(size_t index, uint64_t epoch) const {
+  std::shared_ptr<const Halves> h = halves(index);
+  Sample s;
+  s.path = files_[index];
+  s.augment = augment(*h, index, epoch);
+  const Shape shape = sample_shape(*h);
+  s.A = Tensor(shape);
+  s.B = Tensor(shape);
+  write_sample(*h, s.augment, s.A.data(), s.B.data());
+  return s;
+}
+
+AlignedDataset::ScanResult AlignedDataset::scan() const {
+  ScanResult r;
+  for (const std::string& path : files_) {
+    ImageInfo info;
+    try {
+      info = probe_image(path);
+    } catch (const std::exception& e) {
+      r.bad.push_back({path, e.what()});
+      continue;
+    }
+    std::string problem = check_pair_size(path, info.w, info.h);
+    if (!problem.empty()) {
+      r.bad.push_back({path, problem});
+      continue;
+    }
+    int w = 0, h = 0;
+    resized_size(info.w / 2, info.h, w, h);
+    r.pair_bytes += 2 * static_cast<size_t>(w) * h * 3;
+  }
+  return r;
+}
+
+std::vector<BadFile> AlignedDataset::prefill(int threads) const {
+  std::vector<BadFile> bad;
+  std::mutex mu;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < files_.size();) {
+      try {
+        halves(i);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(mu);
+        bad.push_back({files_[i], e.what()});
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  std::sort(bad.begin(), bad.end(), [](const BadFile& x, const BadFile& y) { return x.path < y.path; });
+  return bad;
+}
+
+void AlignedDataset::remove_files(const std::vector<BadFile>& bad) {
+  std::vector<std::string> kept;
+  for (const std::string& f : files_)
+    if (std::none_of(bad.begin(), bad.end(), [&](const BadFile& b) { return b.path == f; })) kept.push_back(f);
+  P2P_CHECK(!kept.empty(), "--dataroot '" << opt_.dataroot << "': all " << files_.size() << " images of '" << folder_
+                                          << "' are unusable");
+  files_ = std::move(kept);
+}
+
+std::string bad_files_message(const std::vector<BadFile>& bad, size_t listed) {
+  std::ostringstream os;
+  os << bad.size() << (bad.size() == 1 ? " file is" : " files are") << " unusable:";
+  for (size_t i = 0; i < bad.size() && i < listed; ++i) os << "\n  " << bad[i].problem;
+  if (bad.size() > listed) os << "\n  and " << bad.size() - listed << " more";
+  return os.str();
 }
 
 }  // namespace p2p

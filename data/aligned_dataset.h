@@ -14,12 +14,24 @@
 // seed ^ kAugmentKey and counter (index, epoch) gives word 0 -> crop x, word 1 -> crop y,
 // word 2 -> flip, so any sample of any epoch can be recomputed (exact --resume); Sample also
 // carries the augmentation it used.
+//
+// The fast path: the split and resize are deterministic, so their result (Halves) can be kept in a
+// PairCache (DatasetOptions::cache_bytes); a step then only crops, flips and converts, in one pass
+// straight into the batch (write_sample). The cache never changes a pixel: write_sample gives the
+// bits of image_to_tensor(crop(...)) whether the halves came from the cache or the file.
+//
+// The scan: scan() reads every file's header (probe_image) before any training, so a file that is
+// unreadable, not an AB pair (odd width) or too small for the crop is reported by name at start;
+// prefill() decodes every file into the cache (when it holds them all), which also catches a file
+// whose header is sound but whose pixels are not.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "data/image.h"
+#include "data/pair_cache.h"
 #include "runtime/tensor.h"
 
 namespace p2p {
@@ -29,7 +41,15 @@ struct DatasetOptions {
   int load_size = 286, crop_size = 256;
   bool flip = true;
   uint64_t seed = 0;
+  size_t cache_bytes = 0;  // the PairCache's bound; 0 = no cache (the commands set it from --cache-mb)
 };
+
+// A file the scan or the prefill found unusable, and why (a sentence that names the file).
+struct BadFile {
+  std::string path, problem;
+};
+// One error text for all of them: the first `listed` problems, then "and N more".
+std::string bad_files_message(const std::vector<BadFile>& bad, size_t listed = 10);
 
 // The crop offsets and flip a sample received (in the resized image's pixels).
 struct Augment {
@@ -60,11 +80,39 @@ class AlignedDataset {
   // Sample `index` as seen in `epoch`: deterministic, and safe to call from several threads.
   Sample get(size_t index, uint64_t epoch) const;
 
+  // The pieces of get() the loader calls to write a batch in place (all thread-safe):
+  // the halves of file `index` (from the cache, or decoded, resized and offered to the cache);
+  std::shared_ptr<const Halves> halves(size_t index) const;
+  // the [1, 3, H, W] shape its samples take, and the crop and flip of (index, epoch);
+  Shape sample_shape(const Halves& h) const;
+  Augment augment(const Halves& h, size_t index, uint64_t epoch) const;
+  // A and B (after --direction) cropped, flipped and converted to [-1, 1], each 3 * H * W floats
+  // written planar (CHW) from `a` and `b`.
+  void write_sample(const Halves& h, const Augment& aug, float* a, float* b) const;
+
+  struct ScanResult {
+    std::vector<BadFile> bad;
+    size_t pair_bytes = 0;  // what the good files take in the cache
+  };
+  // Every file's header checked; see the header comment. Reads headers only.
+  ScanResult scan() const;
+  // Decodes every file into the cache on `threads` threads; returns those that failed. Call it
+  // only when the cache holds them all (cache_bytes() >= scan().pair_bytes).
+  std::vector<BadFile> prefill(int threads) const;
+  // Drops these files (--skip-bad-files); the cache is keyed by path, so it stays valid.
+  void remove_files(const std::vector<BadFile>& bad);
+  const PairCache* cache() const { return cache_.get(); }  // null without one
+
  private:
+  // Each half's size after the deterministic resize, from the file's size.
+  void resized_size(int half_w, int h, int& w_out, int& h_out) const;
+  std::string check_pair_size(const std::string& path, int w, int h) const;  // "" when usable
+
   DatasetOptions opt_;
   std::string folder_;
   std::vector<std::string> files_;
   bool resize_square_ = false, scale_width_ = false, crop_ = false, btoa_ = false;
+  std::shared_ptr<PairCache> cache_;  // shared: copies of the dataset see one cache
 };
 
 }  // namespace p2p

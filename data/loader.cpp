@@ -2,7 +2,6 @@
 #include "data/loader.h"
 
 #include <algorithm>
-#include <cstring>
 #include <numeric>
 
 #include "runtime/check.h"
@@ -24,8 +23,13 @@ std::vector<size_t> epoch_permutation(size_t n, uint64_t seed, uint64_t epoch) {
   return p;
 }
 
-Loader::Loader(const AlignedDataset& dataset, int batch_size, bool shuffle, int threads, int prefetch)
-    : ds_(dataset), batch_size_(batch_size), threads_(threads), prefetch_(prefetch), shuffle_(shuffle) {
+Loader::Loader(const AlignedDataset& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned)
+    : ds_(dataset),
+      batch_size_(batch_size),
+      threads_(threads),
+      prefetch_(prefetch),
+      shuffle_(shuffle),
+      pinned_(pinned) {
   P2P_CHECK(batch_size >= 1, "--batch-size " << batch_size << " must be >= 1");
   P2P_CHECK(threads >= 0, "loader threads " << threads << " must be >= 0");
   P2P_CHECK(prefetch >= 1, "loader prefetch " << prefetch << " must be >= 1");
@@ -73,22 +77,24 @@ void Loader::start_epoch(uint64_t epoch, size_t first_batch) {
 Batch Loader::make_batch(size_t k) const {
   size_t lo = k * batch_size_, hi = std::min(lo + batch_size_, order_.size());
   Batch b;
-  Shape a_shape, b_shape;  // of the batch's first sample
+  Shape shape;  // of the batch's first sample
   for (size_t i = lo; i < hi; ++i) {
-    AlignedDataset::Sample s = ds_.get(order_[i], epoch_);
+    const size_t index = order_[i];
+    std::shared_ptr<const Halves> h = ds_.halves(index);
+    const std::string& path = ds_.files()[index];
     if (i == lo) {
-      a_shape = s.A.shape();
-      b_shape = s.B.shape();
-      b.A = Tensor({static_cast<int64_t>(hi - lo), a_shape[1], a_shape[2], a_shape[3]});
-      b.B = Tensor({static_cast<int64_t>(hi - lo), b_shape[1], b_shape[2], b_shape[3]});
+      shape = ds_.sample_shape(*h);
+      const Shape batch_shape{static_cast<int64_t>(hi - lo), shape[1], shape[2], shape[3]};
+      b.A = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
+      b.B = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
     }
-    P2P_CHECK(s.A.shape() == a_shape && s.B.shape() == b_shape,
-              "cannot batch '" << s.path << "' (A " << shape_str(s.A.shape()) << ") with '" << b.paths[0] << "' (A "
-                               << shape_str(a_shape) << "): samples differ in size; use a --preprocess that "
-                               << "resizes or crops to one size, or --batch-size 1");
-    std::memcpy(b.A.batch(i - lo).data(), s.A.data(), sizeof(float) * s.A.numel());
-    std::memcpy(b.B.batch(i - lo).data(), s.B.data(), sizeof(float) * s.B.numel());
-    b.paths.push_back(s.path);
+    const Shape s = ds_.sample_shape(*h);
+    P2P_CHECK(s == shape, "cannot batch '" << path << "' (A " << shape_str(s) << ") with '" << b.paths[0] << "' (A "
+                                           << shape_str(shape) << "): samples differ in size; use a --preprocess "
+                                           << "that resizes or crops to one size, or --batch-size 1");
+    // Straight into the batch: the sample's crop, flip and conversion write its slot, nothing else.
+    ds_.write_sample(*h, ds_.augment(*h, index, epoch_), b.A.batch(i - lo).data(), b.B.batch(i - lo).data());
+    b.paths.push_back(path);
   }
   return b;
 }

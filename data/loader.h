@@ -40,8 +40,10 @@ std::vector<size_t> epoch_permutation(size_t n, uint64_t seed, uint64_t epoch);
 
 class Loader {
  public:
-  // The dataset must outlive the loader.
-  Loader(const AlignedDataset& dataset, int batch_size, bool shuffle, int threads, int prefetch);
+  // The dataset must outlive the loader. pinned: batches in page-locked memory (Tensor::pinned), so
+  // that a trainer on CUDA copies them to the GPU asynchronously at full speed; the blocks are
+  // recycled by the allocator, so no batch after the first few calls cudaHostAlloc.
+  Loader(const AlignedDataset& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned = false);
   ~Loader();
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
@@ -63,7 +65,7 @@ class Loader {
 
   const AlignedDataset& ds_;
   int batch_size_, threads_, prefetch_;
-  bool shuffle_;
+  bool shuffle_, pinned_;
   bool started_ = false;
   uint64_t epoch_ = 0;
   std::vector<size_t> order_;

@@ -20,7 +20,8 @@ size_t rounded(size_t bytes) { return (bytes + kRound - 1) / kRound * kRound; }
 
 struct Cache {
   std::mutex mu;
-  std::map<size_t, std::vector<void*>> free_lists;  // rounded size -> free blocks
+  std::map<size_t, std::vector<void*>> free_lists;    // rounded size -> free blocks
+  std::map<size_t, std::vector<void*>> pinned_lists;  // the same for page-locked host blocks
   AllocatorStats stats;
 };
 Cache& cache() {
@@ -36,6 +37,9 @@ void release_cached_locked(Cache& c) {
   for (auto& [size, blocks] : c.free_lists)
     for (void* b : blocks) CUDA_CHECK(cudaFree(b));
   c.free_lists.clear();
+  for (auto& [size, blocks] : c.pinned_lists)
+    for (void* b : blocks) CUDA_CHECK(cudaFreeHost(b));
+  c.pinned_lists.clear();
   c.stats.bytes_cached = 0;
 }
 #endif
@@ -115,6 +119,44 @@ void free_bytes(Device dev, void* ptr, size_t bytes) {
   c.free_lists[n].push_back(ptr);
   c.stats.bytes_in_use -= n;
   c.stats.bytes_cached += n;
+#else
+  (void)bytes;
+#endif
+}
+
+bool pinning_available() { return built_with_cuda() && cuda_available(); }
+
+void* alloc_pinned(size_t bytes) {
+  P2P_CHECK(pinning_available(), "pinned host memory needs CUDA and a GPU (check pinning_available() first)");
+#ifdef P2P_WITH_CUDA
+  const size_t n = rounded(bytes == 0 ? 1 : bytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  auto it = c.pinned_lists.find(n);
+  if (it != c.pinned_lists.end() && !it->second.empty()) {
+    void* p = it->second.back();
+    it->second.pop_back();
+    c.stats.pinned_hits++;
+    return p;
+  }
+  void* p = nullptr;
+  const cudaError_t err = cudaHostAlloc(&p, n, cudaHostAllocDefault);
+  P2P_CHECK(err == cudaSuccess,
+            "cudaHostAlloc of " << bytes << " bytes of pinned host memory failed: " << cudaGetErrorString(err));
+  c.stats.host_allocs++;
+  return p;
+#else
+  return nullptr;
+#endif
+}
+
+void free_pinned(void* ptr, size_t bytes) {
+  if (!ptr) return;
+#ifdef P2P_WITH_CUDA
+  CUDA_CHECK(cudaStreamSynchronize(cuda::stream()));  // no queued copy still reads it (see allocator.h)
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.pinned_lists[rounded(bytes == 0 ? 1 : bytes)].push_back(ptr);
 #else
   (void)bytes;
 #endif

@@ -16,9 +16,16 @@ namespace p2p {
 struct Tensor::Storage {
   Device dev;
   size_t bytes;
+  bool pinned = false;
   float* ptr;
   Storage(Device d, size_t b) : dev(d), bytes(b), ptr(static_cast<float*>(alloc_bytes(d, b))) {}
-  ~Storage() { free_bytes(dev, ptr, bytes); }
+  explicit Storage(size_t b) : dev(Device::CPU), bytes(b), pinned(true), ptr(static_cast<float*>(alloc_pinned(b))) {}
+  ~Storage() {
+    if (pinned)
+      free_pinned(ptr, bytes);
+    else
+      free_bytes(dev, ptr, bytes);
+  }
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 };
@@ -41,6 +48,17 @@ Tensor::Tensor(Shape shape, Device dev) : shape_(std::move(shape)), device_(dev)
   for (int64_t d : shape_) P2P_CHECK(d >= 0, "negative dimension in shape " << shape_str(shape_));
   storage_ = std::make_shared<Storage>(dev, static_cast<size_t>(numel()) * sizeof(float));
 }
+
+Tensor Tensor::pinned(Shape shape) {
+  if (!pinning_available()) return Tensor(std::move(shape));
+  Tensor t;
+  t.shape_ = std::move(shape);
+  for (int64_t d : t.shape_) P2P_CHECK(d >= 0, "negative dimension in shape " << shape_str(t.shape_));
+  t.storage_ = std::make_shared<Storage>(static_cast<size_t>(t.numel()) * sizeof(float));
+  return t;
+}
+
+bool Tensor::is_pinned() const { return storage_ && storage_->pinned; }
 
 Tensor Tensor::zeros(Shape shape, Device dev) { return full(std::move(shape), 0.0f, dev); }
 

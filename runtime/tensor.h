@@ -23,6 +23,9 @@ class Tensor {
   static Tensor zeros(Shape shape, Device dev = Device::CPU);
   static Tensor full(Shape shape, float value, Device dev = Device::CPU);
   static Tensor from_vector(Shape shape, const std::vector<float>& values, Device dev = Device::CPU);
+  // A CPU tensor in page-locked memory (runtime/allocator.h) when pinning_available(), else an
+  // ordinary one: for data on its way to the GPU. Uninitialised.
+  static Tensor pinned(Shape shape);
 
   bool defined() const { return storage_ != nullptr; }
   const Shape& shape() const { return shape_; }
@@ -31,6 +34,7 @@ class Tensor {
   int64_t numel() const { return shape_numel(shape_); }
   Device device() const { return device_; }
   bool is_cuda() const { return device_ == Device::CUDA; }
+  bool is_pinned() const;  // page-locked host memory (from pinned())
 
   // NCHW accessors; they require a rank-4 tensor.
   int n() const { return static_cast<int>(dim4(0)); }

@@ -67,7 +67,8 @@ TEST_CASE("cli: train, resume mid-epoch and test", "[cli]") {
   Run part = cli(s.train("resumed", {"--max-iters", "4"}));
   REQUIRE(part.code == 0);
   CHECK(part.out.find("stopped at --max-iters 4") != std::string::npos);
-  Run rest = cli(s.train("resumed", {"--max-iters", "10", "--resume"}));
+  // The cache size and thread count may change on resume: neither changes a result.
+  Run rest = cli(s.train("resumed", {"--max-iters", "10", "--resume", "--cache-mb", "0", "--threads", "3"}));
   INFO(rest.err);
   REQUIRE(rest.code == 0);
   CHECK(rest.out.find("resuming from") != std::string::npos);
@@ -114,7 +115,7 @@ TEST_CASE("cli: bad input gives a clear error and a non-zero exit", "[cli]") {
     write_text(s.p("corrupt/train/a.png"), "\x89PNG\r\n\x1a\n this is not really a png");
     a[2] = s.p("corrupt");
     fails_with(cli(a), "corrupt/train/a.png");
-    // A corrupt file met mid-run (not the first sample): the loader's error ends the run, no hang.
+    // A corrupt file sorted last (not the first sample): the start-up scan names it before any step.
     fs::create_directories(s.p("late"));
     fs::copy(s.p("data/train"), s.p("late/train"));
     write_text(s.p("late/train/zzz.png"), "garbage");
@@ -151,4 +152,47 @@ TEST_CASE("cli: bad input gives a clear error and a non-zero exit", "[cli]") {
     if (cuda_available()) return;  // nothing to check on a GPU machine
     fails_with(cli(s.train("x", {"--device", "cuda"})), "use --device cpu");
   }
+}
+
+TEST_CASE("cli: the cache and the thread count change no loss; bad files are listed at start or skipped",
+          "[cli][cache]") {
+  Scratch s;
+  // Default cache (the whole set, prefilled) on 2 threads, against no cache decoded inline.
+  Run cached = cli(s.train("cached", {"--max-iters", "8", "--threads", "2"}));
+  INFO(cached.err);
+  REQUIRE(cached.code == 0);
+  CHECK(cached.out.find("cache: all 6 pairs decoded") != std::string::npos);
+  CHECK(cached.out.find("cache-mb: 1024") != std::string::npos);
+  Run plain = cli(s.train("plain", {"--max-iters", "8", "--threads", "0", "--cache-mb", "0"}));
+  REQUIRE(plain.code == 0);
+  CHECK(plain.out.find("cache:") == std::string::npos);
+  CHECK(loss_rows(s.p("ck/cached/loss_log.csv")) == loss_rows(s.p("ck/plain/loss_log.csv")));
+
+  // Three bad files: one error names all of them before training starts.
+  fs::create_directories(s.p("bad"));
+  fs::copy(s.p("data/train"), s.p("bad/train"));
+  write_text(s.p("bad/train/000001.png"), "garbage");
+  save_png(s.p("bad/train/000003.png"), Image(65, 64));
+  save_png(s.p("bad/train/000004.png"), Image(64, 32));  // 32x32 halves: too small to --preprocess crop 64
+  std::vector<std::string> a = s.train("bad", {"--preprocess", "crop", "--max-iters", "2"});
+  a[2] = s.p("bad");
+  Run r = cli(a);
+  INFO(r.out << r.err);
+  CHECK(r.code != 0);
+  CHECK(r.err.find("3 files are unusable") != std::string::npos);
+  for (const char* f : {"000001.png", "000003.png", "000004.png"}) CHECK(r.err.find(f) != std::string::npos);
+  CHECK(r.err.find("--skip-bad-files") != std::string::npos);
+  CHECK(r.out.find("epoch 1") == std::string::npos);
+  CHECK_FALSE(fs::exists(s.p("ck/bad")));  // refused before anything is written
+
+  a.push_back("--skip-bad-files");
+  Run skipped = cli(a);
+  INFO(skipped.err);
+  REQUIRE(skipped.code == 0);
+  CHECK(skipped.err.find("leaving out") != std::string::npos);
+  CHECK(skipped.out.find("dataset: 3 pairs") != std::string::npos);
+
+  Run help = cli({"train", "--help"});
+  CHECK(help.out.find("--cache-mb") != std::string::npos);
+  CHECK(help.out.find("--skip-bad-files") != std::string::npos);
 }

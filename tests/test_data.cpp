@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include "data/aligned_dataset.h"
@@ -353,4 +354,147 @@ TEST_CASE("the facades set loads when present", "[data][facades]") {
   AlignedDataset plain(o);
   Image ab = load_image(plain.files()[0]);
   CHECK(same(plain.get(0, 0).A, image_to_tensor(crop(ab, ab.w / 2, 0, ab.w / 2, ab.h))));
+}
+
+TEST_CASE("fast path: every byte value converts as image_to_tensor does", "[data][dataset][cache]") {
+  testing::TempDir dir("dataset_bytes");
+  fs::create_directories(dir.file("train"));
+  Image ab(2 * 16, 16);  // the A half holds every byte value in each channel, B their reverse
+  for (int y = 0; y < 16; ++y)
+    for (int x = 0; x < 16; ++x)
+      for (int ch = 0; ch < 3; ++ch) {
+        ab.at(x, y, ch) = static_cast<uint8_t>((y * 16 + x + 85 * ch) % 256);
+        ab.at(16 + x, y, ch) = static_cast<uint8_t>(255 - ab.at(x, y, ch));
+      }
+  save_png(dir.file("train/bytes.png"), ab);
+  DatasetOptions o = synthetic_options(dir.path());
+  o.preprocess = "none";
+  for (bool flip : {false, true}) {
+    Image a = crop(ab, 0, 0, 16, 16), b = crop(ab, 16, 0, 16, 16);
+    if (flip) {
+      a = flip_horizontal(a);
+      b = flip_horizontal(b);
+    }
+    o.flip = flip;
+    o.seed = 0;
+    AlignedDataset ds(o);
+    // The flip is Philox's; find an epoch whose draw matches the case.
+    uint64_t epoch = 0;
+    while (ds.get(0, epoch).augment.flip != flip) ++epoch;
+    AlignedDataset::Sample s = ds.get(0, epoch);
+    CHECK(same(s.A, image_to_tensor(a)));
+    CHECK(same(s.B, image_to_tensor(b)));
+  }
+}
+
+TEST_CASE("pair cache: the byte bound holds, and a stored pair is returned as stored", "[data][cache]") {
+  auto pair = [](int side, uint8_t v) {
+    auto h = std::make_shared<Halves>();
+    h->a = Image(side, side);
+    h->b = Image(side, side);
+    std::fill(h->a.px.begin(), h->a.px.end(), v);
+    return h;
+  };
+  const size_t one = pair(4, 0)->bytes();  // 2 * 4 * 4 * 3
+  PairCache cache(2 * one + one / 2);
+  CHECK(cache.insert("a", pair(4, 1)));
+  CHECK_FALSE(cache.insert("a", pair(4, 9)));  // the first stays
+  CHECK(cache.insert("b", pair(4, 2)));
+  CHECK_FALSE(cache.insert("c", pair(4, 3)));  // over the bound: not stored
+  CHECK(cache.insert("d", pair(2, 4)));        // a smaller pair still fits
+  CHECK(cache.bytes() <= cache.max_bytes());
+  CHECK(cache.count() == 3);
+  REQUIRE(cache.find("a"));
+  CHECK(cache.find("a")->a.px[0] == 1);
+  CHECK_FALSE(cache.find("c"));
+  PairCache none(0);
+  CHECK_FALSE(none.insert("a", pair(1, 0)));
+}
+
+TEST_CASE("cache: batches bit-identical with the cache off, full or partly filled, at any thread count",
+          "[data][loader][cache]") {
+  testing::TempDir dir("loader_cache");
+  write_synthetic_dataset(dir.path(), 10, 0, kSize, 8);
+  DatasetOptions o = synthetic_options(dir.path());
+  AlignedDataset plain(o);
+  Loader reference(plain, 3, true, 0, 1);
+  std::vector<std::vector<Batch>> expected;
+  for (uint64_t e = 0; e < 3; ++e) expected.push_back(whole_epoch(reference, e));
+
+  const size_t pair_bytes = 2 * 40 * 40 * 3;  // both halves at --load-size 40
+  for (size_t bound : {size_t{1} << 30, 4 * pair_bytes + 7}) {
+    for (int threads : {0, 1, 3}) {
+      o.cache_bytes = bound;
+      AlignedDataset cached(o);
+      REQUIRE(cached.cache());
+      Loader loader(cached, 3, true, threads, 2);
+      for (uint64_t e = 0; e < 3; ++e) {
+        std::vector<Batch> got = whole_epoch(loader, e);
+        REQUIRE(got.size() == expected[e].size());
+        for (size_t k = 0; k < got.size(); ++k) {
+          CHECK(same(got[k].A, expected[e][k].A));
+          CHECK(same(got[k].B, expected[e][k].B));
+          CHECK(got[k].paths == expected[e][k].paths);
+        }
+      }
+      CHECK(cached.cache()->bytes() <= bound);
+      CHECK(cached.cache()->count() == std::min<size_t>(10, bound / pair_bytes));
+    }
+  }
+  // Prefilled: every pair stored before the first epoch, the same batches.
+  o.cache_bytes = plain.scan().pair_bytes;
+  AlignedDataset full(o);
+  CHECK(full.prefill(2).empty());
+  CHECK(full.cache()->count() == 10);
+  Loader loader(full, 3, true, 2, 2);
+  std::vector<Batch> got = whole_epoch(loader, 1);
+  for (size_t k = 0; k < got.size(); ++k) CHECK(same(got[k].A, expected[1][k].A));
+}
+
+TEST_CASE("scan: every bad file named in one error, prefill catches bad pixels, skipping drops them",
+          "[data][dataset][scan][errors]") {
+  testing::TempDir dir("dataset_scan");
+  write_synthetic_dataset(dir.path(), 16, 0, kSize, 9);
+  DatasetOptions o = synthetic_options(dir.path());
+  o.preprocess = "crop";
+  o.crop_size = 24;
+  CHECK(AlignedDataset(o).scan().bad.empty());
+  CHECK(AlignedDataset(o).scan().pair_bytes == 16 * 2 * kSize * kSize * 3);
+  write_text(dir.file("train/000003.png"), "corrupt");
+  save_png(dir.file("train/000005.png"), Image(33, 40));  // odd width
+  save_png(dir.file("train/000007.png"), Image(40, 20));  // 20x20 halves < --crop-size 24
+  AlignedDataset ds(o);
+  AlignedDataset::ScanResult r = ds.scan();
+  REQUIRE(r.bad.size() == 3);
+  CHECK_THAT(r.bad[0].problem, Catch::Contains("000003.png"));
+  CHECK_THAT(r.bad[1].problem, Catch::Contains("000005.png") && Catch::Contains("not an AB pair"));
+  CHECK_THAT(r.bad[2].problem, Catch::Contains("000007.png") && Catch::Contains("--crop-size 24"));
+  const std::string all = bad_files_message(r.bad);
+  CHECK_THAT(all, Catch::StartsWith("3 files are unusable") && Catch::Contains("000003.png") &&
+                      Catch::Contains("000005.png") && Catch::Contains("000007.png"));
+  CHECK_THAT(bad_files_message(r.bad, 2),
+             Catch::Contains("000005.png") && !Catch::Contains("000007.png") && Catch::EndsWith("and 1 more"));
+  ds.remove_files(r.bad);
+  CHECK(ds.size() == 13);
+  CHECK(ds.scan().bad.empty());
+
+  // A sound header over broken pixels: only decoding finds it (the prefill).
+  const std::string path = dir.file("train/000009.png");
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  write_text(path, bytes.substr(0, bytes.size() / 2));
+  o.cache_bytes = size_t{1} << 30;
+  AlignedDataset cached(o);
+  cached.remove_files(r.bad);
+  CHECK(cached.scan().bad.empty());
+  std::vector<BadFile> broken = cached.prefill(3);
+  REQUIRE(broken.size() == 1);
+  CHECK(broken[0].path == path);
+  CHECK(cached.cache()->count() == 12);
+  cached.remove_files(broken);
+  CHECK(cached.size() == 12);
+  std::vector<BadFile> every;
+  for (const std::string& f : cached.files()) every.push_back({f, ""});
+  CHECK_THROWS_WITH(cached.remove_files(every), Catch::Contains("all 12 images") && Catch::Contains("unusable"));
 }

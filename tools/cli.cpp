@@ -47,6 +47,10 @@ void add_train(CLI::App& app, TrainOptions& o) {
       ->check(CLI::IsMember({"cpu", "cuda"}));
   c->add_option("--seed", o.seed, "seed of the initialisation, data order, augmentation and dropout");
   c->add_option("--threads", o.threads, "data loading threads")->check(CLI::Range(0, 256));
+  c->add_option("--cache-mb", o.cache_mb, "MiB of decoded, resized pairs kept in memory (0 = off)")
+      ->check(CLI::Range(0, 1 << 20));
+  c->add_flag("--skip-bad-files", o.skip_bad_files,
+              "leave out, with a warning each, files the start-up scan rejects (default: stop and list them)");
   c->add_option("--print-freq", o.print_freq, "steps between progress lines")->check(CLI::PositiveNumber);
   c->add_option("--sample-freq", o.sample_freq, "steps between sample images (0 = none)")
       ->check(CLI::NonNegativeNumber);
@@ -67,6 +71,8 @@ void add_test(CLI::App& app, TestOptions& o) {
   c->add_option("--results-dir", o.results_dir, "where results are written");
   c->add_flag("--eval", o.eval, "eval-mode norm and dropout (default: training mode, as the paper)");
   c->add_option("--num-test", o.num_test, "images to run (0 = all)")->check(CLI::NonNegativeNumber);
+  c->add_flag("--skip-bad-files", o.skip_bad_files,
+              "leave out, with a warning each, files the start-up scan rejects (default: stop and list them)");
   c->add_option("--direction", o.direction, "AtoB or BtoA (default: as trained)")
       ->check(CLI::IsMember({"AtoB", "BtoA"}));
   c->add_option("--device", o.device, "cuda or cpu (default: cuda when a GPU is present)")

@@ -1,7 +1,9 @@
 #include "tools/options.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <ostream>
 #include <sstream>
 
 #include "runtime/check.h"
@@ -55,6 +57,8 @@ std::vector<std::pair<std::string, std::string>> option_values(const TrainOption
           {"device", o.device.empty() ? "auto" : o.device},
           {"seed", std::to_string(o.seed)},
           {"threads", std::to_string(o.threads)},
+          {"cache-mb", std::to_string(o.cache_mb)},
+          {"skip-bad-files", o.skip_bad_files ? "true" : "false"},
           {"print-freq", std::to_string(o.print_freq)},
           {"sample-freq", std::to_string(o.sample_freq)},
           {"save-epoch-freq", std::to_string(o.save_epoch_freq)},
@@ -138,7 +142,39 @@ DatasetOptions dataset_options(const TrainOptions& o) {
   d.crop_size = o.crop_size;
   d.flip = !o.no_flip;
   d.seed = o.seed;
+  d.cache_bytes = static_cast<size_t>(o.cache_mb) << 20;
   return d;
+}
+
+void check_dataset(AlignedDataset& ds, bool skip_bad_files, int threads, Console& con) {
+  auto handle = [&](const std::vector<BadFile>& bad, const char* found_by) {
+    if (bad.empty()) return;
+    P2P_CHECK(skip_bad_files, "--dataroot '" << ds.options().dataroot << "': " << found_by << ", "
+                                             << bad_files_message(bad)
+                                             << "\n(fix or remove them, or pass --skip-bad-files to leave them out)");
+    for (const BadFile& b : bad) con.err << "warning: --skip-bad-files: leaving out " << b.problem << "\n";
+    ds.remove_files(bad);
+  };
+  const AlignedDataset::ScanResult scan = ds.scan();
+  handle(scan.bad, "the scan of the file headers found that");
+  const PairCache* cache = ds.cache();
+  if (!cache) return;
+  // A set that fits is decoded now, in parallel: the first epoch would do the same work anyway, and
+  // a broken file is found before training rather than hours into it. A larger set fills as it is
+  // read (its first pairs stay), so start-up stays short.
+  const size_t bytes = scan.pair_bytes;
+  if (bytes <= cache->max_bytes()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    handle(ds.prefill(std::max(1, threads)), "decoding every file found that");
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    char line[160];
+    std::snprintf(line, sizeof line, "cache: all %zu pairs decoded in %.1f s, %.0f MiB of --cache-mb %zu\n",
+                  cache->count(), s, cache->bytes() / 1048576.0, cache->max_bytes() >> 20);
+    con.out << line;
+  } else {
+    con.out << "cache: the pairs take " << (bytes >> 20) << " MiB, more than --cache-mb " << (cache->max_bytes() >> 20)
+            << ": the first that fit stay cached, the rest are decoded at each visit\n";
+  }
 }
 
 }  // namespace p2p

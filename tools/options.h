@@ -38,6 +38,12 @@ struct TrainOptions {
   std::string device;  // cpu | cuda; empty = cuda when a GPU is present
   uint64_t seed = 0;
   int threads = 4;
+  // Decoded, resized pairs kept in memory (data/pair_cache.h), in MiB; 0 = off. 1024 holds facades
+  // (400 pairs at 286x286, 196 MB as 8-bit) five times over, and maps (1096 pairs, 538 MB), while
+  // staying small beside a GPU machine's host memory; a set that does not fit is cached up to the
+  // bound and the rest decoded each time.
+  int cache_mb = 1024;
+  bool skip_bad_files = false;  // leave out, with a warning each, files the start-up scan rejects
   int print_freq = 100, sample_freq = 400, save_epoch_freq = 5, save_latest_freq = 5000;
   bool resume = false;
 };
@@ -46,7 +52,8 @@ struct TestOptions {
   std::string dataroot, name = "experiment", checkpoints_dir = "./checkpoints", epoch = "latest", phase = "test",
                         results_dir = "./results", direction, device;  // direction empty = as trained
   bool eval = false;
-  int num_test = 0;  // 0 = all
+  int num_test = 0;             // 0 = all
+  bool skip_bad_files = false;  // as TrainOptions'
 };
 
 struct SynthOptions {
@@ -69,6 +76,12 @@ std::string options_table(const TrainOptions& o);
 void validate(TrainOptions& o);
 Pix2PixOptions model_options(const TrainOptions& o);
 DatasetOptions dataset_options(const TrainOptions& o);
+
+// The start-up scan (AlignedDataset::scan) of every file, then, when the cache holds the whole set,
+// its parallel fill on `threads` threads, which decodes every file. Bad files end in one error that
+// names them all (up to 10), or with skip_bad_files in one warning each on con.err and are left
+// out. Prints what the cache holds.
+void check_dataset(AlignedDataset& ds, bool skip_bad_files, int threads, Console& con);
 // The U-Net needs H and W divisible by 2^num_downs; the error names the size's source and --num-downs.
 void check_unet_size(int h, int w, int num_downs, const std::string& source);
 

@@ -57,7 +57,8 @@ void run_test(const TestOptions& o, Console& con) {
   d.preprocess = trained_opt("preprocess") == "none" ? "none" : "resize_and_crop";
   d.load_size = d.crop_size = std::stoi(trained_opt("crop-size"));
   d.flip = false;
-  AlignedDataset ds(d);
+  AlignedDataset ds(d);  // no cache: the test visits each file once
+  check_dataset(ds, o.skip_bad_files, 1, con);
   const size_t n = o.num_test > 0 ? std::min<size_t>(ds.size(), static_cast<size_t>(o.num_test)) : ds.size();
 
   const fs::path out_dir = fs::path(o.results_dir) / o.name / (o.phase + "_" + o.epoch);

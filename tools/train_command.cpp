@@ -50,8 +50,9 @@ Metadata options_metadata(const TrainOptions& o) {
 // the data or the schedule must agree. Those that only control output and speed may change.
 void check_resume_options(const TrainOptions& o, const Metadata& saved, const std::string& path) {
   static const char* free_to_change[] = {
-      "dataroot",   "name",        "checkpoints-dir", "max-iters",        "device", "threads",
-      "print-freq", "sample-freq", "save-epoch-freq", "save-latest-freq", "resume"};
+      "dataroot", "name",       "checkpoints-dir", "max-iters",       "device",
+      "threads",  "print-freq", "sample-freq",     "save-epoch-freq", "save-latest-freq",
+      "resume",   "cache-mb",   "skip-bad-files"};
   for (const auto& [k, v] : option_values(o)) {
     if (std::find(std::begin(free_to_change), std::end(free_to_change), k) != std::end(free_to_change)) continue;
     auto it = saved.find(k);
@@ -101,6 +102,7 @@ void run_train(TrainOptions o, Console& con) {
 
   // The data, and the image size the U-Net will see, before anything is trained or written.
   AlignedDataset ds(dataset_options(o));
+  check_dataset(ds, o.skip_bad_files, o.threads, con);
   AlignedDataset::Sample first = ds.get(0, 0);
   check_unet_size(first.A.h(), first.A.w(), o.num_downs, "--preprocess " + o.preprocess + " on " + first.path);
 
@@ -129,7 +131,8 @@ void run_train(TrainOptions o, Console& con) {
     con.out << "resuming from " << latest.string() << " at epoch " << epoch + 1 << ", iteration " << epoch_iter
             << ", step " << model.step() << "\n";
 
-  Loader loader(ds, o.batch_size, /*shuffle=*/true, o.threads, std::max(2, 2 * o.threads));
+  // On CUDA the batches are staged in pinned memory: train_step's copy to the GPU is then asynchronous.
+  Loader loader(ds, o.batch_size, /*shuffle=*/true, o.threads, std::max(2, 2 * o.threads), dev == Device::CUDA);
   const int64_t bpe = static_cast<int64_t>(loader.batches_per_epoch());
   const int64_t total_epochs = o.epochs + o.epochs_decay;
   int64_t total_steps = total_epochs * bpe;

@@ -24,7 +24,8 @@ cudaError_t record(cudaError_t e) {
 
 struct Allocations {
   std::mutex mu;
-  std::map<uintptr_t, size_t> live;  // start -> bytes
+  std::map<uintptr_t, size_t> live;    // start -> bytes
+  std::map<uintptr_t, size_t> pinned;  // cudaHostAlloc's blocks: host memory, not device ranges
 };
 Allocations& allocations() {
   static Allocations* a = new Allocations;  // never destroyed: tensors may be freed during static destruction
@@ -64,6 +65,29 @@ cudaError_t cudaFree(void* ptr) {
     auto it = a.live.find(reinterpret_cast<uintptr_t>(ptr));
     if (it == a.live.end()) return record(cudaErrorInvalidValue);
     a.live.erase(it);
+  }
+  std::free(ptr);
+  return cudaSuccess;
+}
+
+// Page-locked host memory is ordinary host memory here; it is tracked only so that cudaFreeHost of
+// anything else (or twice) fails as on a GPU.
+cudaError_t cudaHostAlloc(void** ptr, size_t bytes, unsigned int flags) {
+  if (!ptr || flags != cudaHostAllocDefault) return record(cudaErrorInvalidValue);
+  *ptr = nullptr;
+  if (posix_memalign(ptr, 4096, bytes == 0 ? 1 : bytes) != 0) return record(cudaErrorMemoryAllocation);
+  Allocations& a = allocations();
+  std::lock_guard<std::mutex> lock(a.mu);
+  a.pinned[reinterpret_cast<uintptr_t>(*ptr)] = bytes;
+  return cudaSuccess;
+}
+
+cudaError_t cudaFreeHost(void* ptr) {
+  if (!ptr) return cudaSuccess;
+  Allocations& a = allocations();
+  {
+    std::lock_guard<std::mutex> lock(a.mu);
+    if (a.pinned.erase(reinterpret_cast<uintptr_t>(ptr)) == 0) return record(cudaErrorInvalidValue);
   }
   std::free(ptr);
   return cudaSuccess;

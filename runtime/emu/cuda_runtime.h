@@ -14,6 +14,7 @@
 //     lanes named in the mask meet at the call and nowhere else (Volta's independent thread
 //     scheduling), so code that assumes the lanes of a warp run in lockstep fails here too;
 //   - the runtime API that runtime/ uses, on host memory and synchronous: cudaMalloc / cudaFree,
+//     cudaHostAlloc / cudaFreeHost (page-locked staging: plain host memory here),
 //     cudaMemcpy(Async) / cudaMemset(Async) (device ranges are checked against live allocations),
 //     streams as in-order queues (every call completes before it returns), synchronize, last error,
 //     device count and properties.
@@ -196,6 +197,11 @@ cudaError_t cudaMalloc(T** ptr, size_t bytes) {
   return cudaMalloc(reinterpret_cast<void**>(ptr), bytes);
 }
 cudaError_t cudaFree(void* ptr);
+// Page-locked host memory: plain host memory here (every copy is synchronous anyway); only
+// cudaHostAllocDefault is accepted, and cudaFreeHost of a pointer it did not return fails.
+constexpr unsigned int cudaHostAllocDefault = 0;
+cudaError_t cudaHostAlloc(void** ptr, size_t bytes, unsigned int flags);
+cudaError_t cudaFreeHost(void* ptr);
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind);
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t s = nullptr);
 cudaError_t cudaMemset(void* dst, int value, size_t bytes);
