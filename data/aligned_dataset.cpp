@@ -45,6 +45,9 @@ AlignedDataset::AlignedDataset(const DatasetOptions& opt) : opt_(opt) {
   else
     P2P_FAIL("--direction: unknown value '" << opt.direction << "' (expected AtoB or BtoA)");
 
+  P2P_CHECK(opt.part == "AB" || opt.part == "A" || opt.part == "B" || opt.part == "whole",
+            "dataset part '" << opt.part << "': expected AB, A, B or whole");
+  whole_ = opt.part == "whole";
   const std::string& pre = opt.preprocess;
   if (pre == "resize_and_crop" || pre == "crop" || pre == "scale_width_and_crop" || pre == "scale_width" ||
       pre == "none") {
@@ -93,13 +96,13 @@ void AlignedDataset::resized_size(int half_w, int h, int& w_out, int& h_out) con
 
 std::string AlignedDataset::check_pair_size(const std::string& path, int w, int h) const {
   std::ostringstream os;
-  if (w < 2 || w % 2 != 0) {
+  if (!whole_ && (w < 2 || w % 2 != 0)) {
     os << "'" << path << "' (" << w << "x" << h
        << ") is not an AB pair: its width is odd, so the left (A) and right (B) halves differ in size";
     return os.str();
   }
   int rw = 0, rh = 0;
-  resized_size(w / 2, h, rw, rh);
+  resized_size(whole_ ? w : w / 2, h, rw, rh);
   if (crop_ && (rw < opt_.crop_size || rh < opt_.crop_size))
     os << "'" << path << "': each half is " << rw << "x" << rh << " after --preprocess " << opt_.preprocess
        << ", smaller than --crop-size " << opt_.crop_size;
@@ -115,15 +118,21 @@ std::shared_ptr<const Halves> AlignedDataset::halves(size_t index) const {
   Image ab = load_image(path);
   const std::string problem = check_pair_size(path, ab.w, ab.h);
   P2P_CHECK(problem.empty(), problem);
-  const int half = ab.w / 2;
+  const int half = whole_ ? ab.w : ab.w / 2;
   auto pair = std::make_shared<Halves>();
-  pair->a = crop(ab, 0, 0, half, ab.h);
-  pair->b = crop(ab, half, 0, half, ab.h);
+  // A single-image part keeps its image in a (b stays empty).
+  if (whole_)
+    pair->a = std::move(ab);
+  else if (opt_.part == "B")
+    pair->a = crop(ab, half, 0, half, ab.h);
+  else
+    pair->a = crop(ab, 0, 0, half, ab.h);
+  if (opt_.part == "AB") pair->b = crop(ab, half, 0, half, ab.h);
   int w = 0, h = 0;
-  resized_size(half, ab.h, w, h);
-  if (w != half || h != ab.h) {
+  resized_size(half, pair->a.h, w, h);
+  if (w != half || h != pair->a.h) {
     pair->a = resize_bicubic(pair->a, w, h);
-    pair->b = resize_bicubic(pair->b, w, h);
+    if (opt_.part == "AB") pair->b = resize_bicubic(pair->b, w, h);
   }
   if (cache_) cache_->insert(path, pair);
   return pair;
@@ -192,6 +201,17 @@ void AlignedDataset::write_sample(const Halves& h, const Augment& aug, float* a,
   write_window(btoa_ ? h.a : h.b, aug.x, aug.y, w, ht, aug.flip, b);
 }
 
+void AlignedDataset::write_image(const Halves& h, const Augment& aug, float* out) const {
+  const Shape s = sample_shape(h);
+  write_window(h.a, aug.x, aug.y, static_cast<int>(s[3]), static_cast<int>(s[2]), aug.flip, out);
+}
+
+PairSource::Prepared AlignedDataset::prepare(size_t index, uint64_t epoch) const {
+  std::shared_ptr<const Halves> h = halves(index);
+  const Augment aug = augment(*h, index, epoch);
+  return {sample_shape(*h), files_[index], [this, h, aug](float* a, float* b) { write_sample(*h, aug, a, b); }};
+}
+
 AlignedDataset::Sample AlignedDataset::get(size_t index, uint64_t epoch) const {
   std::shared_ptr<const Halves> h = halves(index);
   Sample s;
@@ -220,8 +240,8 @@ AlignedDataset::ScanResult AlignedDataset::scan() const {
       continue;
     }
     int w = 0, h = 0;
-    resized_size(info.w / 2, info.h, w, h);
-    r.pair_bytes += 2 * static_cast<size_t>(w) * h * 3;
+    resized_size(whole_ ? info.w : info.w / 2, info.h, w, h);
+    r.pair_bytes += (opt_.part == "AB" ? 2 : 1) * static_cast<size_t>(w) * h * 3;
   }
   return r;
 }

@@ -32,6 +32,7 @@
 
 #include "data/image.h"
 #include "data/pair_cache.h"
+#include "data/pair_source.h"
 #include "runtime/tensor.h"
 
 namespace p2p {
@@ -42,6 +43,9 @@ struct DatasetOptions {
   bool flip = true;
   uint64_t seed = 0;
   size_t cache_bytes = 0;  // the PairCache's bound; 0 = no cache (the commands set it from --cache-mb)
+  // Which part of each file is the image: "AB" both halves (a pair), "A" or "B" one half only, or
+  // "whole" the file itself; the single-image parts feed the unaligned dataset (unaligned_dataset.h).
+  std::string part = "AB";
 };
 
 // A file the scan or the prefill found unusable, and why (a sentence that names the file).
@@ -60,7 +64,7 @@ struct Augment {
 // The files of a folder that look like images (.jpg .jpeg .png .bmp, any case), sorted by name.
 std::vector<std::string> list_images(const std::string& dir);
 
-class AlignedDataset {
+class AlignedDataset : public PairSource {
  public:
   // Scans dataroot/phase, or dataroot itself when it holds images directly. Errors: missing or
   // empty folder, unknown --direction / --preprocess value, bad sizes, crop larger than load size.
@@ -72,7 +76,9 @@ class AlignedDataset {
     Augment augment;
   };
 
-  size_t size() const { return files_.size(); }
+  size_t size() const override { return files_.size(); }
+  uint64_t seed() const override { return opt_.seed; }
+  Prepared prepare(size_t index, uint64_t epoch) const override;
   const std::vector<std::string>& files() const { return files_; }
   const DatasetOptions& options() const { return opt_; }
   const std::string& folder() const { return folder_; }
@@ -89,6 +95,8 @@ class AlignedDataset {
   // A and B (after --direction) cropped, flipped and converted to [-1, 1], each 3 * H * W floats
   // written planar (CHW) from `a` and `b`.
   void write_sample(const Halves& h, const Augment& aug, float* a, float* b) const;
+  // With a single-image part: that image (Halves::a) cropped, flipped and converted into `out`.
+  void write_image(const Halves& h, const Augment& aug, float* out) const;
 
   struct ScanResult {
     std::vector<BadFile> bad;
@@ -112,6 +120,7 @@ class AlignedDataset {
   std::string folder_;
   std::vector<std::string> files_;
   bool resize_square_ = false, scale_width_ = false, crop_ = false, btoa_ = false;
+  bool whole_ = false;                // part "whole": the file is one image, not an AB pair
   std::shared_ptr<PairCache> cache_;  // shared: copies of the dataset see one cache
 };
 

@@ -13,15 +13,10 @@
 namespace p2p {
 
 namespace {
-std::string float_text(float x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(x));  // 9 digits: exact float round trip
-  return buf;
-}
 
 // Seed tags (derive_seed): the generators' and the discriminators' initialisation, the dropout
 // masks, the two pools.
-enum SeedTag : uint64_t { kInitG = 1, kInitD, kDropout, kPoolA, kPoolB };
+enum SeedTag : uint64_t { kInitG = 1, kInitD, kDropout, kPoolA, kPoolB, kTranslate };
 
 // The generator forwards of one step, for their dropout streams (step 7 reuses 1 and 3).
 enum Forward : uint64_t { kFakeB, kRecA, kFakeA, kRecB, kIdtA, kIdtB };
@@ -43,12 +38,11 @@ enum Loss {
 
 const CycleGANOptions& validated(const CycleGANOptions& o) {
   check_gan_mode(o.gan_mode);
+  cycle_gan_option_table().check(o);
   P2P_CHECK(o.norm != NormKind::batch,
             "--norm batch: this CycleGAN supports instance or none (its G step "
             "recomputes two forwards, which would update batch-norm running statistics "
             "once too often; see models/cycle_gan.h)");
-  P2P_CHECK(o.n_blocks <= int(CycleGAN::kStreamsPerForward),
-            "CycleGAN: at most " << CycleGAN::kStreamsPerForward << " residual blocks, got " << o.n_blocks);
   P2P_CHECK(o.lambda_identity == 0 || o.input_nc == o.output_nc,
             "--lambda-identity " << o.lambda_identity << " needs input_nc == output_nc (the identity loss feeds B to "
                                  << "G_A), got " << o.input_nc << " and " << o.output_nc);
@@ -56,24 +50,36 @@ const CycleGANOptions& validated(const CycleGANOptions& o) {
 }
 }  // namespace
 
+const OptionTable<CycleGANOptions>& cycle_gan_option_table() {
+  using O = CycleGANOptions;
+  using R = OptionRole;
+  static const OptionTable<O> table = [] {
+    OptionTable<O> t;
+    t.range("n-blocks", &O::n_blocks, "residual blocks of the ResNet generators (9: resnet_9blocks, 6: resnet_6blocks)",
+            R::model, 0, double(CycleGAN::kStreamsPerForward));
+    add_gan_options(t);
+    t.range("lambda-A", &O::lambda_A, "weight of the cycle loss A -> B -> A", R::run, 0);
+    t.range("lambda-B", &O::lambda_B, "weight of the cycle loss B -> A -> B", R::run, 0);
+    t.range("lambda-identity", &O::lambda_identity,
+            "weight of the identity loss, relative to lambda-A / lambda-B (0 = none)", R::run, 0);
+    t.range("pool-size", &O::pool_size, "fakes kept in each image pool for the discriminators (0 = none)", R::model, 0);
+    return t;
+  }();
+  return table;
+}
+
 Metadata cycle_gan_options_to_metadata(const CycleGANOptions& o) {
-  return {{"input_nc", std::to_string(o.input_nc)},
-          {"output_nc", std::to_string(o.output_nc)},
-          {"ngf", std::to_string(o.ngf)},
-          {"ndf", std::to_string(o.ndf)},
-          {"n_blocks", std::to_string(o.n_blocks)},
-          {"n_layers_d", std::to_string(o.n_layers_d)},
-          {"norm", norm_name(o.norm)},
-          {"dropout", o.dropout ? "true" : "false"},
-          {"gan_mode", o.gan_mode},
-          {"lr", float_text(o.lr)},
-          {"beta1", float_text(o.beta1)},
-          {"beta2", float_text(o.beta2)},
-          {"lambda_A", float_text(o.lambda_A)},
-          {"lambda_B", float_text(o.lambda_B)},
-          {"lambda_identity", float_text(o.lambda_identity)},
-          {"pool_size", std::to_string(o.pool_size)},
-          {"seed", std::to_string(o.seed)}};
+  Metadata m = cycle_gan_option_table().to_metadata(o);
+  m["seed"] = option_text(o.seed);
+  return m;
+}
+
+CycleGANOptions cycle_gan_options_from_metadata(const Metadata& m, const std::string& what) {
+  CycleGANOptions o = cycle_gan_option_table().from_metadata(m, what);
+  auto it = m.find("seed");
+  P2P_CHECK(it != m.end(), what << ": model option 'seed' is missing");
+  o.seed = static_cast<uint64_t>(parse_option_int(it->second, what + ": option seed"));
+  return o;
 }
 
 CycleGAN::CycleGAN(const CycleGANOptions& opt, Device dev)
@@ -211,10 +217,11 @@ std::string CycleGAN::summary() const {
   return os.str();
 }
 
-std::vector<NamedTensor> CycleGAN::named_tensors() {
+std::vector<NamedTensor> CycleGAN::named_tensors(bool with_optimizer) {
   std::vector<NamedTensor> out;
   for (ParamStore* s : {&g_store_, &d_store_}) {
     for (const auto& e : s->params()) out.push_back({e.name, s->values().slice(e.offset, e.shape)});
+    if (!with_optimizer) continue;
     for (const auto& e : s->params()) out.push_back({"adam_m." + e.name, s->adam_m().slice(e.offset, e.shape)});
     for (const auto& e : s->params()) out.push_back({"adam_v." + e.name, s->adam_v().slice(e.offset, e.shape)});
   }
@@ -223,7 +230,7 @@ std::vector<NamedTensor> CycleGAN::named_tensors() {
 
 void CycleGAN::save(const std::string& path, const Metadata& extra) {
   Metadata meta = extra;
-  std::vector<NamedTensor> tensors = named_tensors();
+  std::vector<NamedTensor> tensors = named_tensors(true);
   pool_A_.save("pool_A", tensors, meta);
   pool_B_.save("pool_B", tensors, meta);
   meta["format"] = kFormat;
@@ -233,29 +240,49 @@ void CycleGAN::save(const std::string& path, const Metadata& extra) {
   save_safetensors(path, tensors, meta);
 }
 
-Metadata CycleGAN::load(const std::string& path) {
+Metadata CycleGAN::load(const std::string& path, bool with_optimizer) {
   SafetensorsFile f(path);
   P2P_CHECK(f.meta("format") == kFormat,
             "checkpoint " << path << ": format '" << f.meta("format") << "', this program reads '" << kFormat << "'");
   // The architecture must match; the saved seed (dropout streams, pools) and step are taken over.
-  const Metadata saved = parse_json_object(f.meta("model"), "checkpoint " + path);
-  const Metadata ours = cycle_gan_options_to_metadata(opt_);
-  for (const char* key :
-       {"input_nc", "output_nc", "ngf", "ndf", "n_blocks", "n_layers_d", "norm", "dropout", "pool_size"}) {
-    auto it = saved.find(key);
-    P2P_CHECK(it != saved.end(), "checkpoint " << path << ": model option '" << key << "' is missing");
-    P2P_CHECK(it->second == ours.at(key), "checkpoint " << path << " was trained with " << key << " " << it->second
-                                                        << ", this model has " << key << " " << ours.at(key));
-  }
-  for (NamedTensor& t : named_tensors()) f.read_into(t.name, t.tensor, "(was it trained with other --ngf/--ndf?)");
-  step_ = std::stoll(f.meta("step"));
-  opt_.seed = std::stoull(f.meta("seed"));
+  const std::string what = "checkpoint " + path;
+  cycle_gan_option_table().check_same(opt_, parse_json_object(f.meta("model"), what), OptionRole::model, what,
+                                      "this model has", "");
+  for (NamedTensor& t : named_tensors(with_optimizer))
+    f.read_into(t.name, t.tensor, "(was it trained with other --ngf/--ndf?)");
+  if (!with_optimizer) return f.metadata();
+  step_ = parse_option_int(f.meta("step"), what + ": metadata step");
+  opt_.seed = static_cast<uint64_t>(parse_option_int(f.meta("seed"), what + ": metadata seed"));
   dropout_seed_ = derive_seed(opt_.seed, kDropout);
   pool_A_ = ImagePool(opt_.pool_size, derive_seed(opt_.seed, kPoolA), dev_);
   pool_B_ = ImagePool(opt_.pool_size, derive_seed(opt_.seed, kPoolB), dev_);
   pool_A_.load(f, "pool_A");
   pool_B_.load(f, "pool_B");
   return f.metadata();
+}
+
+void CycleGAN::set_learning_rate(float lr) {
+  adam_g_.lr = lr;
+  adam_d_.lr = lr;
+}
+
+CycleGAN::Translation CycleGAN::translate(const Tensor& A, const Tensor& B) {
+  to_device(A, A_, opt_.input_nc, "cycle_gan input A");
+  to_device(B, B_, opt_.output_nc, "cycle_gan input B");
+  // Its own dropout streams, one offset per call, so testing never repeats training's masks.
+  auto run = [&](ResnetGenerator& G, const Tensor& x, Forward k, Tensor& out) {
+    RandomStreams rng(derive_seed(opt_.seed, kTranslate),
+                      (translate_calls_ * kForwardsPerStep + k) * kStreamsPerForward);
+    const Tensor& y = G.forward(x, true, rng);
+    ensure_buffer(out, y.shape(), dev_);
+    out.copy_from(y);
+  };
+  run(*G_A_, A_, kFakeB, t_fake_B_);
+  run(*G_B_, t_fake_B_, kRecA, t_rec_A_);
+  run(*G_B_, B_, kFakeA, t_fake_A_);
+  run(*G_A_, t_fake_A_, kRecB, t_rec_B_);
+  ++translate_calls_;
+  return {t_fake_B_, t_rec_A_, t_fake_A_, t_rec_B_};
 }
 
 }  // namespace p2p

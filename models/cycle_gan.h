@@ -41,6 +41,7 @@
 
 #include "kernels/adam.h"
 #include "models/image_pool.h"
+#include "models/option_table.h"
 #include "models/patchgan.h"
 #include "models/resnet_generator.h"
 #include "nn/norm.h"
@@ -61,8 +62,11 @@ struct CycleGANOptions {
   uint64_t seed = 0;
 };
 
-// The model options as metadata (all string values).
+// The command line's description of each option (models/option_table.h).
+const OptionTable<CycleGANOptions>& cycle_gan_option_table();
+// The model options as metadata (the table's names, plus seed) and back; errors name `what`.
 Metadata cycle_gan_options_to_metadata(const CycleGANOptions& o);
+CycleGANOptions cycle_gan_options_from_metadata(const Metadata& m, const std::string& what);
 
 // The eight losses the official code logs, each as it enters loss_G / loss_D (lambdas applied).
 struct CycleLosses {
@@ -80,6 +84,24 @@ class CycleGAN {
   // device; copied to the model's).
   CycleLosses train_step(const Tensor& A, const Tensor& B);
 
+  // Both generators' translations of one image each way, for testing: fake_B = G_A(A),
+  // rec_A = G_B(fake_B), fake_A = G_B(B), rec_B = G_A(fake_A), in training mode (instance norm
+  // uses per-image statistics either way), dropout from a stream apart from training's. The tensors
+  // are the model's buffers, valid until the next call.
+  struct Translation {
+    const Tensor &fake_B, &rec_A, &fake_A, &rec_B;
+  };
+  Translation translate(const Tensor& A, const Tensor& B);
+
+  // Adam's learning rate for both optimizers (the trainer's schedule sets it each epoch).
+  void set_learning_rate(float lr);
+
+  // The last train_step's images on the model's device.
+  const Tensor& real_A() const { return A_; }
+  const Tensor& real_B() const { return B_; }
+  const Tensor& fake_B() const { return fake_B_; }
+  const Tensor& fake_A() const { return fake_A_; }
+
   int64_t step() const { return step_; }
   const CycleGANOptions& options() const { return opt_; }
   ParamStore& g_store() { return g_store_; }  // G_A then G_B
@@ -92,12 +114,13 @@ class CycleGAN {
   void save(const std::string& path, const Metadata& extra);
   // Loads a checkpoint written by save() (errors name the file: another format, e.g. a pix2pix
   // checkpoint, or another architecture); training continues exactly where it stopped.
-  Metadata load(const std::string& path);
+  // with_optimizer false (testing) loads the parameters only.
+  Metadata load(const std::string& path, bool with_optimizer = true);
 
  private:
   const Tensor& to_device(const Tensor& src, Tensor& buf, int channels, const char* what);
   RandomStreams streams(uint64_t forward) const;
-  std::vector<NamedTensor> named_tensors();
+  std::vector<NamedTensor> named_tensors(bool with_optimizer);
 
   CycleGANOptions opt_;
   Device dev_;
@@ -112,6 +135,8 @@ class CycleGAN {
   Tensor A_, B_, fake_B_, fake_A_;  // the inputs and the kept fakes, on the device
   Tensor losses_;                   // [10] on the device: the ten loss terms, unscaled
   Tensor dpred_, dimg_, dfake_A_, dfake_B_;
+  Tensor t_fake_B_, t_rec_A_, t_fake_A_, t_rec_B_;  // translate()'s outputs
+  uint64_t translate_calls_ = 0;
 };
 
 }  // namespace p2p

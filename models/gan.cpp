@@ -1,5 +1,7 @@
 #include "models/gan.h"
 
+#include <algorithm>
+
 #include "kernels/loss.h"
 #include "nn/buffer.h"
 #include "runtime/check.h"
@@ -26,6 +28,12 @@ void gan_loss_backward(const std::string& mode, const Tensor& pred, bool target_
     bce_with_logits_backward(pred, target, scale, dpred);
   else
     mse_backward(pred, target, scale, dpred);
+}
+
+float linear_lr(float base, int epochs, int epochs_decay, int epoch) {
+  // lr_l = 1 - max(0, epoch + epoch_count - n_epochs) / (n_epochs_decay + 1), epoch_count = 1.
+  double decay = std::max(0, epoch + 1 - epochs) / static_cast<double>(epochs_decay + 1);
+  return static_cast<float>(base * (1.0 - decay));
 }
 
 uint64_t derive_seed(uint64_t seed, uint64_t tag) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "models/option_table.h"
 #include "runtime/tensor.h"
 
 namespace p2p {
@@ -18,6 +19,29 @@ void check_gan_mode(const std::string& mode);
 void gan_loss(const std::string& mode, const Tensor& pred, bool target_real, Tensor& loss);
 // dpred = scale * dGAN/dpred, (re)sized to pred.
 void gan_loss_backward(const std::string& mode, const Tensor& pred, bool target_real, float scale, Tensor& dpred);
+
+// The official "linear" learning-rate policy, epoch counted from 0: the base rate for `epochs`
+// epochs, then a linear decay: lr = base (1 - max(0, epoch + 1 - epochs) / (epochs_decay + 1)).
+// The one schedule: the trainer sets it on the model at the start of each epoch.
+float linear_lr(float base, int epochs, int epochs_decay, int epoch);
+
+// The options both GAN models have, in one place: the networks' widths, depth of D, norm, dropout,
+// the GAN objective and Adam. O has the members ngf, ndf, n_layers_d, norm, dropout, gan_mode, lr,
+// beta1, beta2 (their defaults are O's).
+template <class O>
+void add_gan_options(OptionTable<O>& t) {
+  using R = OptionRole;
+  t.range("ngf", &O::ngf, "filters in the first generator layer", R::model, 1);
+  t.range("ndf", &O::ndf, "filters in the first discriminator layer", R::model, 1);
+  t.range("n-layers-d", &O::n_layers_d, "PatchGAN layers: 3 = 70x70 receptive field, 0 = 1x1 PixelGAN", R::model, 0, 8);
+  t.add("norm", &O::norm, "`batch`, `instance` or `none` (convolutions before a batch norm have no bias)", R::model);
+  t.add("dropout", &O::dropout, "dropout 0.5 in the generator (`--no-dropout`: off)", R::model);
+  t.add("gan-mode", &O::gan_mode, "`vanilla` (BCE with logits) or `lsgan` (least squares)", R::run,
+        {"vanilla", "lsgan"});
+  t.range("lr", &O::lr, "Adam's initial learning rate (one optimiser per network or pair)", R::run, 0);
+  t.range("beta1", &O::beta1, "Adam beta1", R::run, 0, 0.9999);
+  t.range("beta2", &O::beta2, "Adam beta2", R::run, 0, 0.9999);
+}
 
 // splitmix64: independent seeds for each network's initialisation, the dropout masks and the image
 // pools, so that no two of them read the same Philox streams.

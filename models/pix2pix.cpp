@@ -11,96 +11,63 @@
 #include "runtime/check.h"
 
 namespace p2p {
-namespace {
-
-std::string float_text(float x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(x));  // 9 digits: exact float round trip
-  return buf;
+const OptionTable<Pix2PixOptions>& pix2pix_option_table() {
+  using O = Pix2PixOptions;
+  using R = OptionRole;
+  static const OptionTable<O> table = [] {
+    OptionTable<O> t;
+    t.range("num-downs", &O::num_downs, "U-Net levels (8 for 256x256, 7 for 128x128); sizes must divide by 2^levels",
+            R::model, 5, 12);
+    t.add("netG", &O::netG, "`unet_256` (8 levels) or `unet_128` (7 levels); empty: from --num-downs", R::model,
+          {"", "unet_256", "unet_128"});
+    add_gan_options(t);
+    t.range("lambda-l1", &O::lambda_l1, "weight of the L1 term in the generator loss", R::run, 0);
+    return t;
+  }();
+  return table;
 }
 
-int64_t parse_int(const std::string& s, const std::string& what) {
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
+void validate(Pix2PixOptions& o) {
+  pix2pix_option_table().check(o);
+  if (!o.netG.empty()) {
+    const int n = o.netG == "unet_256" ? 8 : 7;
+    P2P_CHECK(o.num_downs == Pix2PixOptions{}.num_downs || o.num_downs == n,
+              "--netG " << o.netG << " means --num-downs " << n << ", but --num-downs " << o.num_downs << " was given");
+    o.num_downs = n;
   }
-  P2P_CHECK(used == s.size() && !s.empty(), what << ": '" << s << "' is not an integer");
-  return v;
 }
-
-float parse_float(const std::string& s, const std::string& what) {
-  size_t used = 0;
-  float v = 0;
-  try {
-    v = std::stof(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  P2P_CHECK(used == s.size() && !s.empty(), what << ": '" << s << "' is not a number");
-  return v;
-}
-
-}  // namespace
 
 Metadata pix2pix_options_to_metadata(const Pix2PixOptions& o) {
-  return {{"input_nc", std::to_string(o.input_nc)},
-          {"output_nc", std::to_string(o.output_nc)},
-          {"num_downs", std::to_string(o.num_downs)},
-          {"ngf", std::to_string(o.ngf)},
-          {"ndf", std::to_string(o.ndf)},
-          {"n_layers_d", std::to_string(o.n_layers_d)},
-          {"norm", norm_name(o.norm)},
-          {"dropout", o.dropout ? "true" : "false"},
-          {"gan_mode", o.gan_mode},
-          {"lr", float_text(o.lr)},
-          {"beta1", float_text(o.beta1)},
-          {"beta2", float_text(o.beta2)},
-          {"lambda_l1", float_text(o.lambda_l1)},
-          {"epochs", std::to_string(o.epochs)},
-          {"epochs_decay", std::to_string(o.epochs_decay)},
-          {"seed", std::to_string(o.seed)}};
+  Metadata m = pix2pix_option_table().to_metadata(o);
+  m["seed"] = option_text(o.seed);
+  return m;
 }
 
 Pix2PixOptions pix2pix_options_from_metadata(const Metadata& m, const std::string& what) {
-  auto get = [&](const char* key) -> const std::string& {
-    auto it = m.find(key);
-    P2P_CHECK(it != m.end(), what << ": model option '" << key << "' is missing");
-    return it->second;
-  };
-  auto num = [&](const char* key) { return static_cast<int>(parse_int(get(key), what + ": option " + key)); };
-  auto real = [&](const char* key) { return parse_float(get(key), what + ": option " + key); };
-  Pix2PixOptions o;
-  o.input_nc = num("input_nc");
-  o.output_nc = num("output_nc");
-  o.num_downs = num("num_downs");
-  o.ngf = num("ngf");
-  o.ndf = num("ndf");
-  o.n_layers_d = num("n_layers_d");
-  o.norm = parse_norm(get("norm"));
-  P2P_CHECK(get("dropout") == "true" || get("dropout") == "false", what << ": option dropout is not true/false");
-  o.dropout = get("dropout") == "true";
-  o.gan_mode = get("gan_mode");
-  o.lr = real("lr");
-  o.beta1 = real("beta1");
-  o.beta2 = real("beta2");
-  o.lambda_l1 = real("lambda_l1");
-  o.epochs = num("epochs");
-  o.epochs_decay = num("epochs_decay");
-  o.seed = static_cast<uint64_t>(parse_int(get("seed"), what + ": option seed"));
+  Pix2PixOptions o = pix2pix_option_table().from_metadata(m, what);
+  auto it = m.find("seed");
+  P2P_CHECK(it != m.end(), what << ": model option 'seed' is missing");
+  o.seed = static_cast<uint64_t>(parse_option_int(it->second, what + ": option seed"));
   return o;
 }
 
+namespace {
+Pix2PixOptions validated(Pix2PixOptions o) {
+  validate(o);
+  check_gan_mode(o.gan_mode);
+  return o;
+}
+}  // namespace
+
 Pix2Pix::Pix2Pix(const Pix2PixOptions& opt, Device dev)
-    : opt_(opt), dev_(dev), dropout_seed_(derive_seed(opt.seed, 3)), generate_seed_(derive_seed(opt.seed, 4)) {
-  check_gan_mode(opt.gan_mode);
-  P2P_CHECK(opt.epochs >= 0 && opt.epochs_decay >= 0, "--epochs and --epochs-decay must not be negative");
+    : opt_(validated(opt)),
+      dev_(dev),
+      dropout_seed_(derive_seed(opt.seed, 3)),
+      generate_seed_(derive_seed(opt.seed, 4)) {
   UNetOptions g;
   g.input_nc = opt.input_nc;
   g.output_nc = opt.output_nc;
-  g.num_downs = opt.num_downs;
+  g.num_downs = opt_.num_downs;
   g.ngf = opt.ngf;
   g.norm = opt.norm;
   g.dropout = opt.dropout;
@@ -119,12 +86,6 @@ Pix2Pix::Pix2Pix(const Pix2PixOptions& opt, Device dev)
     a->beta2 = opt.beta2;
   }
   losses_ = Tensor::zeros({4}, dev);
-}
-
-float Pix2Pix::learning_rate(int epoch) const {
-  // lr_l = 1 - max(0, epoch + epoch_count - n_epochs) / (n_epochs_decay + 1), epoch_count = 1.
-  double decay = std::max(0, epoch + 1 - opt_.epochs) / static_cast<double>(opt_.epochs_decay + 1);
-  return static_cast<float>(opt_.lr * (1.0 - decay));
 }
 
 void Pix2Pix::set_learning_rate(float lr) {
@@ -226,21 +187,12 @@ Metadata Pix2Pix::load(const std::string& path, bool with_optimizer) {
             "checkpoint " << path << ": format '" << f.meta("format") << "', this program reads '" << kFormat << "'");
   Pix2PixOptions saved =
       pix2pix_options_from_metadata(parse_json_object(f.meta("model"), "checkpoint " + path), "checkpoint " + path);
-  auto same = [&](const char* flag, const std::string& theirs, const std::string& ours) {
-    P2P_CHECK(theirs == ours, "checkpoint " << path << " was trained with " << flag << " " << theirs
-                                            << ", this model has " << flag << " " << ours);
-  };
-  same("--num-downs", std::to_string(saved.num_downs), std::to_string(opt_.num_downs));
-  same("--ngf", std::to_string(saved.ngf), std::to_string(opt_.ngf));
-  same("--ndf", std::to_string(saved.ndf), std::to_string(opt_.ndf));
-  same("--n-layers-d", std::to_string(saved.n_layers_d), std::to_string(opt_.n_layers_d));
-  same("--norm", norm_name(saved.norm), norm_name(opt_.norm));
-  same("input channels", std::to_string(saved.input_nc), std::to_string(opt_.input_nc));
-  same("output channels", std::to_string(saved.output_nc), std::to_string(opt_.output_nc));
+  pix2pix_option_table().check_same(opt_, pix2pix_options_to_metadata(saved), OptionRole::model, "checkpoint " + path,
+                                    "this model has", "");
   for (NamedTensor& t : named_tensors(with_optimizer))
     f.read_into(t.name, t.tensor, "(was it trained with other --ngf/--ndf/--num-downs/--n-layers-d?)");
   if (with_optimizer) {  // continuing training: the step count and the dropout streams of the saved run
-    step_ = parse_int(f.meta("step"), "checkpoint " + path + ": metadata step");
+    step_ = parse_option_int(f.meta("step"), "checkpoint " + path + ": metadata step");
     opt_.seed = saved.seed;
     dropout_seed_ = derive_seed(saved.seed, 3);
   }

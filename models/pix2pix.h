@@ -30,6 +30,7 @@
 #include <string>
 
 #include "kernels/adam.h"
+#include "models/option_table.h"
 #include "models/patchgan.h"
 #include "models/unet.h"
 #include "nn/concat.h"
@@ -39,17 +40,24 @@
 
 namespace p2p {
 
+// Every pix2pix option with its default (the official train defaults for pix2pix): the only copy.
+// pix2pix_option_table() describes each for the command line, opt.txt, the checkpoint and the README.
 struct Pix2PixOptions {
   int input_nc = 3, output_nc = 3, num_downs = 8, ngf = 64, ndf = 64, n_layers_d = 3;
+  std::string netG;  // unet_256 | unet_128: sets num_downs to 8 | 7; empty = from num_downs
   NormKind norm = NormKind::batch;
   bool dropout = true;
   std::string gan_mode = "vanilla";  // vanilla | lsgan
   float lr = 2e-4f, beta1 = 0.5f, beta2 = 0.999f, lambda_l1 = 100.0f;
-  int epochs = 100, epochs_decay = 100;
-  uint64_t seed = 0;
+  uint64_t seed = 0;  // not in the table: the trainer's --seed
 };
 
-// The model options as metadata (all string values) and back; from_metadata errors name the file.
+const OptionTable<Pix2PixOptions>& pix2pix_option_table();
+// The table's limits, --gan-mode, and --netG resolved into num_downs (an explicit other --num-downs
+// is an error); errors name the option.
+void validate(Pix2PixOptions& o);
+
+// The model options as metadata (the table's names, plus seed) and back; errors name `what`.
 Metadata pix2pix_options_to_metadata(const Pix2PixOptions& o);
 Pix2PixOptions pix2pix_options_from_metadata(const Metadata& m, const std::string& what);
 
@@ -62,7 +70,7 @@ class Pix2Pix {
   // Stream offsets reserved for one step's dropout layers (the U-Net has at most a handful).
   static constexpr uint64_t kStreamsPerStep = 64;
   // The checkpoint format written by save() ("format" in the metadata).
-  static constexpr const char* kFormat = "pix2pix-cpp-1";
+  static constexpr const char* kFormat = "pix2pix-cpp-2";
 
   Pix2Pix(const Pix2PixOptions& opt, Device dev);
 
@@ -72,8 +80,7 @@ class Pix2Pix {
   // The output is G's buffer, valid until the next forward.
   const Tensor& generate(const Tensor& A, bool eval);
 
-  // The official "linear" policy, epoch counted from 0: lr for --epochs epochs, then linear decay.
-  float learning_rate(int epoch) const;
+  // Adam's learning rate for both networks (the trainer's schedule sets it each epoch).
   void set_learning_rate(float lr);
   float current_learning_rate() const { return adam_g_.lr; }
 

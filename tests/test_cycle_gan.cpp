@@ -87,7 +87,7 @@ TEST_CASE("CycleGAN save, load and continue gives the uninterrupted losses bit f
   wider.ngf = 4;
   CycleGAN c(wider, Device::CPU);
   CHECK_THROWS_WITH(c.load(path),
-                    Catch::Contains("checkpoint " + path + " was trained with ngf 8, this model has ngf 4"));
+                    Catch::Contains("checkpoint " + path + " was trained with --ngf 8, this model has --ngf 4"));
   std::remove(path.c_str());
 }
 
@@ -104,11 +104,11 @@ TEST_CASE("CycleGAN and pix2pix refuse each other's checkpoints by name", "[cycl
   Pix2Pix p2p_model(po, Device::CPU);
   p2p_model.save(ppath, {});
   CHECK_THROWS_WITH(cg.load(ppath), Catch::Contains("checkpoint " + ppath +
-                                                    ": format 'pix2pix-cpp-1', this program "
+                                                    ": format 'pix2pix-cpp-2', this program "
                                                     "reads 'cyclegan-cpp-1'"));
   CHECK_THROWS_WITH(p2p_model.load(cpath), Catch::Contains("checkpoint " + cpath +
                                                            ": format 'cyclegan-cpp-1', this "
-                                                           "program reads 'pix2pix-cpp-1'"));
+                                                           "program reads 'pix2pix-cpp-2'"));
   std::remove(cpath.c_str());
   std::remove(ppath.c_str());
 }

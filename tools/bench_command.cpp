@@ -1,6 +1,7 @@
-// pix2pix bench: the time of one whole training step, Pix2Pix::train_step (G forward; D forward and
+// gan bench: the time of one whole training step of --model (pix2pix: G forward; D forward and
 // backward on the fake pair, then on the real pair; G's backward through D and the L1 term; both
-// Adam updates), on synthetic facade-like pairs, for each --batch-sizes value in two modes:
+// Adam updates; cycle_gan: the step of models/cycle_gan.h, the synthetic pairs taken as unpaired), on synthetic
+// facade-like pairs, for each --batch-sizes value in two modes:
 //
 //   data excluded  one fixed batch, already on the device, fed to every step: the step alone.
 //   data included  batches from a Loader (PNG decoding, resize_and_crop, flips on --threads
@@ -34,6 +35,7 @@
 #include "runtime/allocator.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
+#include "tools/model_kind.h"
 
 namespace p2p {
 namespace {
@@ -81,7 +83,7 @@ struct Timing {
 };
 
 // --warmup untimed steps, then --iters timed ones; next() gives each step's batch.
-Timing time_steps(Pix2Pix& model, int batch, const BenchOptions& o, const std::function<const Batch&()>& next) {
+Timing time_steps(TrainModel& model, int batch, const BenchOptions& o, const std::function<const Batch&()>& next) {
   for (int i = 0; i < o.warmup; ++i) {
     const Batch& b = next();
     model.train_step(b.A, b.B);
@@ -110,6 +112,13 @@ Timing time_steps(Pix2Pix& model, int batch, const BenchOptions& o, const std::f
   return r;
 }
 
+// "--name value" for each option, space-separated.
+std::string options_line(const std::vector<std::pair<std::string, std::string>>& values) {
+  std::string out;
+  for (const auto& [k, v] : values) out += (out.empty() ? "--" : " --") + k + " " + (v.empty() ? "''" : v);
+  return out;
+}
+
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -121,28 +130,20 @@ std::string json_string(const std::string& s) {
 
 }  // namespace
 
-void run_bench(const BenchOptions& o, Console& con) {
+void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
   const std::vector<int> batch_sizes = parse_batch_sizes(o.batch_sizes);
   P2P_CHECK(o.iters >= 1, "--iters " << o.iters << ": expected at least 1 timed step");
   P2P_CHECK(o.warmup >= 0, "--warmup " << o.warmup << ": expected 0 or more");
   P2P_CHECK(o.threads >= 0, "--threads " << o.threads << ": expected 0 or more");
   P2P_CHECK(o.size >= 16, "--size " << o.size << ": expected at least 16");
 
-  // The run is `pix2pix train` with its defaults and the model options given here. validate()
-  // resolves --netG and checks --num-downs; the image size is checked as --size, then set.
+  // The run is `train` with its defaults and the model options given here; the image size is
+  // checked as --size.
+  kind.validate();
+  kind.check_size(o.size, o.size, "--size " + std::to_string(o.size));
   TrainOptions t;
-  t.netG = o.netG;
-  t.num_downs = o.num_downs;
-  t.ngf = o.ngf;
-  t.ndf = o.ndf;
-  t.n_layers_d = o.n_layers_d;
-  t.norm = o.norm;
   t.seed = o.seed;
   t.threads = o.threads;
-  t.preprocess = "none";
-  validate(t);
-  check_unet_size(o.size, o.size, t.num_downs, "--size " + std::to_string(o.size));
-  t.preprocess = "resize_and_crop";
   t.crop_size = o.size;
   t.load_size = 2 * static_cast<int>(o.size * 286.0 / 512.0 + 0.5);  // 286 for 256, as the official scale
   const Device dev = resolve_device(o.device);
@@ -154,8 +155,7 @@ void run_bench(const BenchOptions& o, Console& con) {
   }
 
   con.out << "device: " << device_name(dev) << (dev == Device::CUDA ? " (" + cuda_device_info() + ")" : "") << "\n"
-          << "model: U-Net --num-downs " << t.num_downs << " --ngf " << t.ngf << ", PatchGAN --n-layers-d "
-          << t.n_layers_d << " --ndf " << t.ndf << ", --norm " << t.norm << ", " << o.size << "x" << o.size
+          << "model: " << kind.name() << ", " << options_line(kind.values()) << "; " << o.size << "x" << o.size
           << " images (synthetic, loaded at " << t.load_size << " and cropped)\n"
           << "timing: " << o.warmup << " warm-up steps, then " << o.iters
           << " timed steps per row; mean = total / steps, min and median of the per-step times\n";
@@ -190,7 +190,8 @@ void run_bench(const BenchOptions& o, Console& con) {
     }
     t.dataroot = root.string();
     AlignedDataset ds(dataset_options(t));
-    Pix2Pix model(model_options(t), dev);
+    std::unique_ptr<TrainModel> model_ptr = kind.create(o.seed, dev);
+    TrainModel& model = *model_ptr;
 
     // Data excluded: the first batch, decoded inline (no loader threads running while timed).
     Batch fixed;
@@ -217,10 +218,10 @@ void run_bench(const BenchOptions& o, Console& con) {
   if (json.is_open()) {
     json << "{\n  \"device\": " << json_string(device_name(dev))
          << ",\n  \"device_info\": " << json_string(dev == Device::CUDA ? cuda_device_info() : "")
-         << ",\n  \"size\": " << o.size << ", \"load_size\": " << t.load_size << ", \"num_downs\": " << t.num_downs
-         << ", \"ngf\": " << t.ngf << ", \"ndf\": " << t.ndf << ", \"n_layers_d\": " << t.n_layers_d
-         << ", \"norm\": " << json_string(t.norm) << ",\n  \"warmup\": " << o.warmup << ", \"iters\": " << o.iters
-         << ", \"seed\": " << o.seed << ", \"threads\": " << o.threads << ",\n  \"results\": [\n"
+         << ",\n  \"model\": " << json_string(kind.name()) << ", \"options\": " << json_object(kind.metadata())
+         << ",\n  \"size\": " << o.size << ", \"load_size\": " << t.load_size << ",\n  \"warmup\": " << o.warmup
+         << ", \"iters\": " << o.iters << ", \"seed\": " << o.seed << ", \"threads\": " << o.threads
+         << ",\n  \"results\": [\n"
          << results.str() << "\n  ]\n}\n";
     P2P_CHECK(json.flush(), "--json " << o.json << ": write failed");
     con.out << "wrote " << o.json << "\n";

@@ -1,5 +1,5 @@
-// The command line (CLI11): `pix2pix train | test | synth | bench` with the options of tools/options.h
-// (bench's in tools/commands.h).
+// The command line (CLI11): `pix2pix train | test | synth | bench | options`. train and bench bind
+// the shared options (tools/options.h, tools/commands.h) and those of the --model (tools/model_kind.h).
 // Value errors CLI11 can see (unknown option, --norm foo, --direction XY, --device tpu, a non-number)
 // are its own messages; everything else is a p2p::Error from the command, printed as "error: ...".
 // Either way the exit code is non-zero.
@@ -8,61 +8,24 @@
 #include <ostream>
 
 #include "runtime/check.h"
+#include "tools/bind_options.h"
 #include "tools/commands.h"
+#include "tools/model_kind.h"
 
 namespace p2p {
 namespace {
 
-void add_train(CLI::App& app, TrainOptions& o) {
-  CLI::App* c = app.add_subcommand("train", "train a pix2pix model on aligned AB pairs");
-  c->add_option("--dataroot", o.dataroot, "folder of AB images (its train/ subfolder, or itself)")->required();
-  c->add_option("--name", o.name, "experiment name: checkpoints go to <checkpoints-dir>/<name>");
-  c->add_option("--checkpoints-dir", o.checkpoints_dir, "where experiments are saved");
-  c->add_option("--direction", o.direction, "AtoB or BtoA (facades: BtoA = labels -> photo)")
-      ->check(CLI::IsMember({"AtoB", "BtoA"}));
-  c->add_option("--epochs", o.epochs, "epochs at the initial learning rate")->check(CLI::NonNegativeNumber);
-  c->add_option("--epochs-decay", o.epochs_decay, "epochs of linear decay to zero")->check(CLI::NonNegativeNumber);
-  c->add_option("--max-iters", o.max_iters, "stop after this many steps in all (0 = no limit)")
-      ->check(CLI::NonNegativeNumber);
-  c->add_option("--batch-size", o.batch_size, "pairs per step")->check(CLI::PositiveNumber);
-  c->add_option("--lr", o.lr, "Adam learning rate")->check(CLI::PositiveNumber);
-  c->add_option("--beta1", o.beta1, "Adam beta1")->check(CLI::Range(0.0, 0.9999));
-  c->add_option("--lambda-l1", o.lambda_l1, "weight of the L1 term")->check(CLI::NonNegativeNumber);
-  c->add_option("--num-downs", o.num_downs, "U-Net levels (8 for 256x256, 7 for 128x128)")->check(CLI::Range(5, 12));
-  c->add_option("--netG", o.netG, "unet_256 (8 levels) or unet_128 (7 levels)")
-      ->check(CLI::IsMember({"unet_256", "unet_128"}));
-  c->add_option("--ngf", o.ngf, "generator filters in the first layer")->check(CLI::PositiveNumber);
-  c->add_option("--ndf", o.ndf, "discriminator filters in the first layer")->check(CLI::PositiveNumber);
-  c->add_option("--n-layers-d", o.n_layers_d, "PatchGAN layers (3 = 70x70; 0 = PixelGAN)")->check(CLI::Range(0, 8));
-  c->add_option("--norm", o.norm, "batch, instance or none")->check(CLI::IsMember({"batch", "instance", "none"}));
-  c->add_flag("--dropout,!--no-dropout", o.dropout, "dropout in the generator (on by default)");
-  c->add_option("--gan-mode", o.gan_mode, "vanilla (BCE) or lsgan (least squares)")
-      ->check(CLI::IsMember({"vanilla", "lsgan"}));
-  c->add_option("--preprocess", o.preprocess, "resize_and_crop, crop, scale_width, scale_width_and_crop or none")
-      ->check(CLI::IsMember({"resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none"}));
-  c->add_option("--load-size", o.load_size, "resize to this size")->check(CLI::PositiveNumber);
-  c->add_option("--crop-size", o.crop_size, "then crop to this size")->check(CLI::PositiveNumber);
-  c->add_flag("--no-flip", o.no_flip, "no random horizontal flips");
-  c->add_option("--device", o.device, "cuda or cpu (default: cuda when a GPU is present)")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
-  c->add_option("--seed", o.seed, "seed of the initialisation, data order, augmentation and dropout");
-  c->add_option("--threads", o.threads, "data loading threads")->check(CLI::Range(0, 256));
-  c->add_option("--cache-mb", o.cache_mb, "MiB of decoded, resized pairs kept in memory (0 = off)")
-      ->check(CLI::Range(0, 1 << 20));
-  c->add_flag("--skip-bad-files", o.skip_bad_files,
-              "leave out, with a warning each, files the start-up scan rejects (default: stop and list them)");
-  c->add_option("--print-freq", o.print_freq, "steps between progress lines")->check(CLI::PositiveNumber);
-  c->add_option("--sample-freq", o.sample_freq, "steps between sample images (0 = none)")
-      ->check(CLI::NonNegativeNumber);
-  c->add_option("--save-epoch-freq", o.save_epoch_freq, "epochs between epoch_<N> checkpoints (0 = none)")
-      ->check(CLI::NonNegativeNumber);
-  c->add_option("--save-latest-freq", o.save_latest_freq, "steps between latest checkpoints (0 = epoch ends only)")
-      ->check(CLI::NonNegativeNumber);
-  c->add_flag("--resume", o.resume, "continue from <checkpoints-dir>/<name>/latest.safetensors");
+void add_train(CLI::App& app, TrainOptions& o, ModelKind& kind) {
+  CLI::App* c = app.add_subcommand(
+      "train", "train --model " + kind.name() + " (its options below; `--model NAME --help` shows another model's)");
+  bind_options(c, train_option_table(), o);
+  c->get_option("--dataroot")->required();
+  kind.bind(c);
 }
 
 void add_test(CLI::App& app, TestOptions& o) {
-  CLI::App* c = app.add_subcommand("test", "run a trained model over a split and measure L1, PSNR and SSIM");
+  CLI::App* c =
+      app.add_subcommand("test", "run a trained model over a split; L1, PSNR and SSIM where it has ground truth");
   c->add_option("--dataroot", o.dataroot, "folder of AB images (its <phase>/ subfolder, or itself)")->required();
   c->add_option("--name", o.name, "experiment name");
   c->add_option("--checkpoints-dir", o.checkpoints_dir, "where experiments are saved");
@@ -77,6 +40,10 @@ void add_test(CLI::App& app, TestOptions& o) {
       ->check(CLI::IsMember({"AtoB", "BtoA"}));
   c->add_option("--device", o.device, "cuda or cpu (default: cuda when a GPU is present)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
+  c->add_option("--model", o.model, "the checkpoint's model (default: whichever it is; another is an error)")
+      ->check(CLI::IsMember(model_names()));
+  c->add_option("--dataset-mode", o.dataset_mode, "as train's (default auto)")
+      ->check(CLI::IsMember({"auto", "aligned", "unaligned", "split"}));
 }
 
 void add_synth(CLI::App& app, SynthOptions& o) {
@@ -88,17 +55,12 @@ void add_synth(CLI::App& app, SynthOptions& o) {
   c->add_option("--seed", o.seed, "seed of the layouts");
 }
 
-void add_bench(CLI::App& app, BenchOptions& o) {
-  CLI::App* c = app.add_subcommand("bench", "time the whole training step on synthetic data, with and without loading");
+void add_bench(CLI::App& app, BenchOptions& o, ModelKind& kind) {
+  CLI::App* c = app.add_subcommand("bench", "time the whole training step of --model " + kind.name() +
+                                                " on synthetic data, with and without loading");
+  c->add_option("--model", o.model, "the model (its options below)")->check(CLI::IsMember(model_names()));
   c->add_option("--batch-sizes", o.batch_sizes, "comma-separated batch sizes (two table rows each)");
-  c->add_option("--size", o.size, "image size (divisible by 2^num-downs)");
-  c->add_option("--num-downs", o.num_downs, "U-Net levels (8 for 256x256, 7 for 128x128)")->check(CLI::Range(5, 12));
-  c->add_option("--netG", o.netG, "unet_256 (8 levels) or unet_128 (7 levels)")
-      ->check(CLI::IsMember({"unet_256", "unet_128"}));
-  c->add_option("--ngf", o.ngf, "generator filters in the first layer")->check(CLI::PositiveNumber);
-  c->add_option("--ndf", o.ndf, "discriminator filters in the first layer")->check(CLI::PositiveNumber);
-  c->add_option("--n-layers-d", o.n_layers_d, "PatchGAN layers (3 = 70x70; 0 = PixelGAN)")->check(CLI::Range(0, 8));
-  c->add_option("--norm", o.norm, "batch, instance or none")->check(CLI::IsMember({"batch", "instance", "none"}));
+  c->add_option("--size", o.size, "image size (as the model's networks allow)");
   c->add_option("--device", o.device, "cuda or cpu (default: cuda when a GPU is present)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   c->add_option("--warmup", o.warmup, "untimed steps before each timed pass");
@@ -106,31 +68,61 @@ void add_bench(CLI::App& app, BenchOptions& o) {
   c->add_option("--seed", o.seed, "seed of the initialisation, the synthetic data and the data order");
   c->add_option("--threads", o.threads, "data loading threads (data included)");
   c->add_option("--json", o.json, "also write the results to this JSON file");
+  kind.bind(c);
 }
 
-// --netG and --num-downs given together must agree (validate() cannot tell a given default from none).
-void check_netG(CLI::App* c, const std::string& netG, int num_downs) {
-  if (!c->count("--netG") || !c->count("--num-downs")) return;
-  int n = netG == "unet_256" ? 8 : 7;
-  P2P_CHECK(num_downs == n,
-            "--netG " << netG << " means --num-downs " << n << ", but --num-downs " << num_downs << " was given");
+void add_options(CLI::App& app, bool& markdown) {
+  CLI::App* c = app.add_subcommand("options", "list the options of train and of --model with their defaults");
+  c->add_flag("--markdown", markdown, "every model's, as the README's Markdown tables");
+}
+
+// The --model value on the command line (its last, as CLI11 takes), or the default: it picks which
+// model's options train and bench have, so it is read before they are bound.
+std::string model_arg(int argc, const char* const* argv) {
+  std::string model = TrainOptions{}.model;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--model" && i + 1 < argc) model = argv[i + 1];
+    if (a.rfind("--model=", 0) == 0) model = a.substr(8);
+  }
+  return model;
 }
 
 }  // namespace
 
+std::string options_markdown() {
+  std::string out = "| option | default | meaning |\n|---|---|---|\n" + train_option_table().markdown_rows();
+  for (const std::string& name : model_names()) {
+    std::unique_ptr<ModelKind> kind = make_model_kind(name);
+    out += "\n`--model " + name + "`:\n\n| option | default | meaning |\n|---|---|---|\n" + kind->markdown_rows();
+  }
+  return out;
+}
+
 int run_cli(int argc, const char* const* argv, Console& con) {
-  CLI::App app{"pix2pix: image-to-image translation with conditional adversarial networks (Isola et al. 2017)"};
+  CLI::App app{
+      "pix2pix: image-to-image GANs from scratch: --model pix2pix (Isola et al. 2017, aligned pairs) or "
+      "cycle_gan (Zhu et al. 2017, unpaired domains)"};
   // A repeated option takes its last value (so a script's defaults can be overridden by appending).
   app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.require_subcommand(1);
+  std::unique_ptr<ModelKind> kind;
+  try {
+    kind = make_model_kind(model_arg(argc, argv));
+  } catch (const std::exception& e) {
+    con.err << "error: " << e.what() << "\n";
+    return 1;
+  }
   TrainOptions train;
   TestOptions test;
   SynthOptions synth;
   BenchOptions bench;
-  add_train(app, train);
+  bool markdown = false;
+  add_train(app, train, *kind);
   add_test(app, test);
   add_synth(app, synth);
-  add_bench(app, bench);
+  add_bench(app, bench, *kind);
+  add_options(app, markdown);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -138,13 +130,15 @@ int run_cli(int argc, const char* const* argv, Console& con) {
   }
   try {
     if (app.got_subcommand("train")) {
-      check_netG(app.get_subcommand("train"), train.netG, train.num_downs);
-      run_train(train, con);
+      run_train(train, *kind, con);
     } else if (app.got_subcommand("test")) {
       run_test(test, con);
     } else if (app.got_subcommand("bench")) {
-      check_netG(app.get_subcommand("bench"), bench.netG, bench.num_downs);
-      run_bench(bench, con);
+      run_bench(bench, *kind, con);
+    } else if (app.got_subcommand("options")) {
+      auto values = train_option_table().values(train);
+      for (const auto& v : kind->values()) values.push_back(v);
+      con.out << (markdown ? options_markdown() : options_text(values, values));
     } else {
       run_synth(synth, con);
     }

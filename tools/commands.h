@@ -1,4 +1,4 @@
-// The pix2pix command's subcommands as functions (the CLI in cli.cpp parses into the option structs
+// The gan command's subcommands as functions (the CLI in cli.cpp parses into the option structs
 // and calls these; the tests call both). Each throws p2p::Error with a message naming the option or
 // file at fault.
 #pragma once
@@ -11,26 +11,30 @@
 namespace p2p {
 
 struct BenchOptions {
+  std::string model = "pix2pix";     // the model's own options come from its table
   std::string batch_sizes = "1,16";  // comma-separated
-  int size = 256, num_downs = 8;
-  std::string netG;  // unet_256 | unet_128 (sets num_downs 8 | 7); empty = from num_downs
-  int ngf = 64, ndf = 64, n_layers_d = 3;
-  std::string norm = "batch", device;  // device empty = cuda when a GPU is present
+  int size = 256;
+  std::string device;  // empty = cuda when a GPU is present
   int warmup = 5, iters = 50;
   uint64_t seed = 0;
   int threads = 4;
   std::string json;  // empty = no JSON output
 };
 
+class ModelKind;
+
 // Trains (or resumes) as described in train_command.cpp; writes under <checkpoints-dir>/<name>/.
-void run_train(TrainOptions opt, Console& con);
+void run_train(TrainOptions opt, ModelKind& kind, Console& con);
 // Runs a checkpoint over a split; writes images, index.html and metrics under <results-dir>/<name>/.
 void run_test(const TestOptions& opt, Console& con);
 // Writes a synthetic AB dataset (data/synthetic.h).
 void run_synth(const SynthOptions& opt, Console& con);
-// Times Pix2Pix::train_step per batch size, with and without data loading (see bench_command.cpp);
+// Times the model's train_step per batch size, with and without data loading (see bench_command.cpp);
 // prints a table and optionally writes it as JSON.
-void run_bench(const BenchOptions& opt, Console& con);
+void run_bench(const BenchOptions& opt, ModelKind& kind, Console& con);
+
+// The README's option tables, Markdown: train's, then each registered model's (`options --markdown`).
+std::string options_markdown();
 
 // The command line: parses argv (argv[0] the program name), runs the subcommand, prints errors to
 // con.err; returns the process exit code (0 success, non-zero on any error).

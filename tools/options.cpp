@@ -3,21 +3,57 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <ostream>
 #include <sstream>
 
 #include "runtime/check.h"
 
+namespace fs = std::filesystem;
+
 namespace p2p {
-namespace {
-
-std::string num(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.7g", x);  // for people: 2e-4f shows as 0.0002
-  return buf;
+const OptionTable<TrainOptions>& train_option_table() {
+  using O = TrainOptions;
+  using R = OptionRole;
+  static const OptionTable<O> table = [] {
+    OptionTable<O> t;
+    t.add("dataroot", &O::dataroot, "the data: see `--dataset-mode`", R::free);
+    t.add("name", &O::name, "experiment name: checkpoints go to <checkpoints-dir>/<name>", R::free);
+    t.add("checkpoints-dir", &O::checkpoints_dir, "where experiments are saved", R::free);
+    t.add("model", &O::model, "`pix2pix` (aligned pairs) or `cycle_gan` (unpaired domains)", R::run);
+    t.add("dataset-mode", &O::dataset_mode,
+          "`aligned` (AB files), `unaligned` (trainA/, trainB/), `split` (AB files as two unpaired domains) or "
+          "`auto` (aligned for pix2pix; for cycle_gan unaligned when trainA/ exists, else split)",
+          R::run, {"auto", "aligned", "unaligned", "split"});
+    t.add("direction", &O::direction, "`AtoB` or `BtoA` (facades is trained `BtoA`, labels to photo)", R::run,
+          {"AtoB", "BtoA"});
+    t.range("epochs", &O::epochs, "epochs at the initial learning rate", R::run, 0);
+    t.range("epochs-decay", &O::epochs_decay, "then epochs of linear decay to zero", R::run, 0);
+    t.range("max-iters", &O::max_iters, "stop after this many steps in all (0 = no limit)", R::free, 0);
+    t.range("batch-size", &O::batch_size, "images per step", R::run, 1);
+    t.add("preprocess", &O::preprocess,
+          "`resize_and_crop` (bicubic resize to --load-size, random crop --crop-size), `crop`, `scale_width`, "
+          "`scale_width_and_crop` or `none`",
+          R::run, {"resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none"});
+    t.range("load-size", &O::load_size, "resize to this size", R::run, 1);
+    t.range("crop-size", &O::crop_size, "then crop to this size", R::run, 1);
+    t.add("no-flip", &O::no_flip, "no random horizontal flips", R::run);
+    t.add("device", &O::device, "`cuda` or `cpu` (empty: cuda when a GPU is present)", R::free, {"", "cpu", "cuda"});
+    t.add("seed", &O::seed, "initialisation, data order, augmentation and dropout all derive from it", R::run);
+    t.range("threads", &O::threads, "data loading threads (0 = decode inside the training loop)", R::free, 0, 256);
+    t.range("cache-mb", &O::cache_mb, "MiB of decoded, resized images kept in memory (0 = off)", R::free, 0, 1 << 20);
+    t.add("skip-bad-files", &O::skip_bad_files,
+          "leave out, with a warning each, the files the start-up scan rejects (default: stop and list them)", R::free);
+    t.range("print-freq", &O::print_freq, "steps between progress lines", R::free, 1);
+    t.range("sample-freq", &O::sample_freq, "steps between sample images (0 = none)", R::free, 0);
+    t.range("save-epoch-freq", &O::save_epoch_freq, "epochs between epoch_<N> checkpoints (0 = none)", R::free, 0);
+    t.range("save-latest-freq", &O::save_latest_freq, "steps between latest checkpoints (0 = epoch ends only)", R::free,
+            0);
+    t.add("resume", &O::resume, "continue from <checkpoints-dir>/<name>/latest.safetensors", R::free);
+    return t;
+  }();
+  return table;
 }
-
-}  // namespace
 
 Device resolve_device(const std::string& device) {
   // The emulation runs the kernels on the CPU far slower than the CPU reference: only on request.
@@ -30,58 +66,6 @@ Device resolve_device(const std::string& device) {
   return d;
 }
 
-std::vector<std::pair<std::string, std::string>> option_values(const TrainOptions& o) {
-  return {{"dataroot", o.dataroot},
-          {"name", o.name},
-          {"checkpoints-dir", o.checkpoints_dir},
-          {"direction", o.direction},
-          {"epochs", std::to_string(o.epochs)},
-          {"epochs-decay", std::to_string(o.epochs_decay)},
-          {"max-iters", std::to_string(o.max_iters)},
-          {"batch-size", std::to_string(o.batch_size)},
-          {"lr", num(o.lr)},
-          {"beta1", num(o.beta1)},
-          {"lambda-l1", num(o.lambda_l1)},
-          {"netG", o.netG},
-          {"num-downs", std::to_string(o.num_downs)},
-          {"ngf", std::to_string(o.ngf)},
-          {"ndf", std::to_string(o.ndf)},
-          {"n-layers-d", std::to_string(o.n_layers_d)},
-          {"norm", o.norm},
-          {"dropout", o.dropout ? "true" : "false"},
-          {"gan-mode", o.gan_mode},
-          {"preprocess", o.preprocess},
-          {"load-size", std::to_string(o.load_size)},
-          {"crop-size", std::to_string(o.crop_size)},
-          {"no-flip", o.no_flip ? "true" : "false"},
-          {"device", o.device.empty() ? "auto" : o.device},
-          {"seed", std::to_string(o.seed)},
-          {"threads", std::to_string(o.threads)},
-          {"cache-mb", std::to_string(o.cache_mb)},
-          {"skip-bad-files", o.skip_bad_files ? "true" : "false"},
-          {"print-freq", std::to_string(o.print_freq)},
-          {"sample-freq", std::to_string(o.sample_freq)},
-          {"save-epoch-freq", std::to_string(o.save_epoch_freq)},
-          {"save-latest-freq", std::to_string(o.save_latest_freq)},
-          {"resume", o.resume ? "true" : "false"}};
-}
-
-std::string options_table(const TrainOptions& o) {
-  auto values = option_values(o), defaults = option_values(TrainOptions{});
-  std::ostringstream os;
-  os << "----------------- Options ---------------\n";
-  for (size_t i = 0; i < values.size(); ++i) {
-    char line[512];
-    std::snprintf(line, sizeof line, "%18s: %-30s", values[i].first.c_str(), values[i].second.c_str());
-    os << line;
-    if (values[i].second != defaults[i].second)
-      os << "\t[default: " << (defaults[i].second.empty() ? "none" : defaults[i].second) << "]";
-    os << "\n";
-  }
-  os << "----------------- End -------------------\n";
-  return os.str();
-}
-
 void check_unet_size(int h, int w, int num_downs, const std::string& source) {
   const int m = 1 << num_downs;
   P2P_CHECK(h % m == 0 && w % m == 0, source << " gives " << w << "x" << h << " images, but a U-Net with --num-downs "
@@ -89,47 +73,15 @@ void check_unet_size(int h, int w, int num_downs, const std::string& source) {
                                              << " (try a multiple of " << m << " or a smaller --num-downs)");
 }
 
-void validate(TrainOptions& o) {
-  if (!o.netG.empty()) {
-    int n = o.netG == "unet_256" ? 8 : o.netG == "unet_128" ? 7 : 0;
-    P2P_CHECK(n, "--netG: unknown value '" << o.netG << "' (expected unet_256 or unet_128)");
-    P2P_CHECK(o.num_downs == TrainOptions{}.num_downs || o.num_downs == n,
-              "--netG " << o.netG << " means --num-downs " << n << ", but --num-downs " << o.num_downs << " was given");
-    o.num_downs = n;
-  }
-  P2P_CHECK(o.num_downs >= 5 && o.num_downs <= 12, "--num-downs " << o.num_downs << ": expected 5 to 12");
+void validate(const TrainOptions& o) {
+  train_option_table().check(o);
   P2P_CHECK(o.epochs + o.epochs_decay >= 1, "--epochs + --epochs-decay must be at least 1");
   P2P_CHECK(!o.name.empty() && o.name.find('/') == std::string::npos,
             "--name '" << o.name << "': must be a non-empty folder name without '/'");
-  P2P_CHECK(o.load_size > 0 && o.crop_size > 0, "--load-size and --crop-size must be positive");
   bool crops = o.preprocess.find("crop") != std::string::npos;
   if (crops && o.preprocess != "crop")
     P2P_CHECK(o.crop_size <= o.load_size, "--crop-size " << o.crop_size << " is larger than --load-size " << o.load_size
                                                          << " (--preprocess " << o.preprocess << ")");
-  if (crops) check_unet_size(o.crop_size, o.crop_size, o.num_downs, "--crop-size " + std::to_string(o.crop_size));
-  if (o.preprocess == "scale_width")
-    P2P_CHECK(o.load_size % (1 << o.num_downs) == 0,
-              "--load-size " << o.load_size << " (--preprocess scale_width) is not divisible by 2^" << o.num_downs
-                             << " = " << (1 << o.num_downs) << " as the U-Net with --num-downs " << o.num_downs
-                             << " needs");
-}
-
-Pix2PixOptions model_options(const TrainOptions& o) {
-  Pix2PixOptions m;
-  m.num_downs = o.num_downs;
-  m.ngf = o.ngf;
-  m.ndf = o.ndf;
-  m.n_layers_d = o.n_layers_d;
-  m.norm = parse_norm(o.norm);
-  m.dropout = o.dropout;
-  m.gan_mode = o.gan_mode;
-  m.lr = o.lr;
-  m.beta1 = o.beta1;
-  m.lambda_l1 = o.lambda_l1;
-  m.epochs = o.epochs;
-  m.epochs_decay = o.epochs_decay;
-  m.seed = o.seed;
-  return m;
 }
 
 DatasetOptions dataset_options(const TrainOptions& o) {
@@ -144,6 +96,29 @@ DatasetOptions dataset_options(const TrainOptions& o) {
   d.seed = o.seed;
   d.cache_bytes = static_cast<size_t>(o.cache_mb) << 20;
   return d;
+}
+
+ModelData open_model_data(const DatasetOptions& d, const std::string& mode, bool unpaired_model,
+                          const std::string& model, bool testing) {
+  std::string m = mode;
+  if (m == "auto")
+    m = !unpaired_model ? "aligned" : fs::is_directory(fs::path(d.dataroot) / (d.phase + "A")) ? "unaligned" : "split";
+  P2P_CHECK((m == "aligned") != unpaired_model,
+            "--dataset-mode " << m << ": --model " << model << " trains on "
+                              << (unpaired_model ? "two unpaired domains (unaligned or split)" : "aligned AB pairs"));
+  ModelData data;
+  data.split = m == "split";
+  if (m == "aligned")
+    data.aligned = std::make_unique<AlignedDataset>(d);
+  else
+    data.unaligned = std::make_unique<UnalignedDataset>(d, data.split, testing);
+  return data;
+}
+
+void ModelData::check(bool skip_bad_files, int threads, Console& con) {
+  if (aligned) return check_dataset(*aligned, skip_bad_files, threads, con);
+  check_dataset(unaligned->domain_a(), skip_bad_files, threads, con);
+  check_dataset(unaligned->domain_b(), skip_bad_files, threads, con);
 }
 
 void check_dataset(AlignedDataset& ds, bool skip_bad_files, int threads, Console& con) {

@@ -1,14 +1,16 @@
-// The options of the pix2pix command's subcommands, their defaults (the one table of defaults: the
-// README shows the same table `pix2pix train` prints), and how they map onto the model and the data.
+// The options of the gan command's subcommands that no model owns, with their defaults, and how
+// they map onto the data.
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "data/aligned_dataset.h"
-#include "models/pix2pix.h"
+#include "data/unaligned_dataset.h"
+#include "models/option_table.h"
 #include "runtime/device.h"
 
 namespace p2p {
@@ -21,18 +23,16 @@ struct Console {
   bool tty = false;
 };
 
+// The options of `train` that every model shares (the data, the schedule, the outputs), with their
+// defaults; each model's own come from its table (tools/model_kind.h). train_option_table()
+// describes each for the command line, opt.txt, the checkpoint and the README.
 struct TrainOptions {
-  std::string dataroot, name = "experiment", checkpoints_dir = "./checkpoints", direction = "AtoB";
+  std::string dataroot, name = "experiment", checkpoints_dir = "./checkpoints", model = "pix2pix";
+  std::string dataset_mode = "auto", direction = "AtoB";
   int epochs = 100, epochs_decay = 100;
   int64_t max_iters = 0;  // 0 = no limit
   int batch_size = 1;
-  float lr = 2e-4f, beta1 = 0.5f, lambda_l1 = 100.0f;
-  int num_downs = 8;
-  std::string netG;  // unet_256 | unet_128 (sets num_downs 8 | 7); empty = from num_downs
-  int ngf = 64, ndf = 64, n_layers_d = 3;
-  std::string norm = "batch";
-  bool dropout = true;
-  std::string gan_mode = "vanilla", preprocess = "resize_and_crop";
+  std::string preprocess = "resize_and_crop";
   int load_size = 286, crop_size = 256;
   bool no_flip = false;
   std::string device;  // cpu | cuda; empty = cuda when a GPU is present
@@ -47,10 +47,13 @@ struct TrainOptions {
   int print_freq = 100, sample_freq = 400, save_epoch_freq = 5, save_latest_freq = 5000;
   bool resume = false;
 };
+const OptionTable<TrainOptions>& train_option_table();
 
 struct TestOptions {
   std::string dataroot, name = "experiment", checkpoints_dir = "./checkpoints", epoch = "latest", phase = "test",
                         results_dir = "./results", direction, device;  // direction empty = as trained
+  std::string model;                  // empty = the checkpoint's; else it must be the checkpoint's
+  std::string dataset_mode = "auto";  // as TrainOptions'; split keeps the ground truth of AB files
   bool eval = false;
   int num_test = 0;             // 0 = all
   bool skip_bad_files = false;  // as TrainOptions'
@@ -65,17 +68,27 @@ struct SynthOptions {
 // Resolves --device: empty = cuda when available, else cpu; "cuda" without a GPU is an error.
 Device resolve_device(const std::string& device);
 
-// (name, value) of every train option, with names as on the command line without "--", in the order
-// of the table; device shows the resolved device when it was resolved.
-std::vector<std::pair<std::string, std::string>> option_values(const TrainOptions& o);
-// The official-style table: one "name: value" line per option, "[default: x]" where it differs.
-std::string options_table(const TrainOptions& o);
-
-// Checks that do not need the data (netG vs num_downs, crop vs load size, U-Net divisibility of the
-// crop, frequencies); errors name the option.
-void validate(TrainOptions& o);
-Pix2PixOptions model_options(const TrainOptions& o);
+// The train options' limits and the checks that need several of them (crop vs load size, the name,
+// the schedule's length); errors name the option.
+void validate(const TrainOptions& o);
 DatasetOptions dataset_options(const TrainOptions& o);
+
+// The data of a model: aligned AB pairs (pix2pix) or two unaligned domains (cycle_gan), as
+// --dataset-mode says: aligned, unaligned (<phase>A/, <phase>B/), split (AB files into two domains)
+// or auto (aligned for a paired model; for an unpaired one unaligned when <phase>A/ exists, else
+// split). `testing`: the unaligned B of item i is B[i] (the official test's serial order).
+struct ModelData {
+  std::unique_ptr<AlignedDataset> aligned;
+  std::unique_ptr<UnalignedDataset> unaligned;
+  PairSource& source() { return aligned ? static_cast<PairSource&>(*aligned) : *unaligned; }
+  std::string folder() const { return aligned ? aligned->folder() : unaligned->folder(); }
+  bool paired() const { return aligned || split; }  // has ground truth B for each A
+  bool split = false;
+  // The start-up scan of each part (check_dataset below).
+  void check(bool skip_bad_files, int threads, Console& con);
+};
+ModelData open_model_data(const DatasetOptions& d, const std::string& mode, bool unpaired_model,
+                          const std::string& model, bool testing);
 
 // The start-up scan (AlignedDataset::scan) of every file, then, when the cache holds the whole set,
 // its parallel fill on `threads` threads, which decodes every file. Bad files end in one error that

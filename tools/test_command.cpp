@@ -1,11 +1,13 @@
-// pix2pix test: runs a checkpoint over a split and measures the outputs against the targets.
+// pix2pix test: runs a checkpoint of any model over a split and measures fake_B against real_B
+// where the split has ground truth (aligned pairs, or AB files split into domains for cycle_gan).
 //
-// The model is rebuilt from the options stored in the checkpoint (nothing to repeat on the command
-// line). Preprocessing as the official test with the training crop size: each half resized to
+// The model (its "format") and its options are read from the checkpoint (nothing to repeat on the
+// command line). Preprocessing as the official test with the training crop size: each half resized to
 // crop-size x crop-size, no random crop, no flip (--preprocess none stays none). G runs with
 // training-mode norm and dropout as in the paper, or in eval mode with --eval. Outputs under
-// <results-dir>/<name>/<phase>_<epoch>/: images/<stem>_{real_A,fake_B,real_B}.png, index.html
-// (input | output | target per row), metrics.csv (per image and the mean) and metrics.json (means).
+// <results-dir>/<name>/<phase>_<epoch>/: images/<stem>_<visual>.png for each of the model's named
+// images (pix2pix: real_A, fake_B, real_B; cycle_gan: real_A, fake_B, rec_A, real_B, fake_A, rec_B),
+// index.html (one row per image), metrics.csv (per image and the mean) and metrics.json (means).
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "data/metrics.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
+#include "tools/model_kind.h"
 
 namespace p2p {
 namespace {
@@ -40,15 +43,23 @@ void run_test(const TestOptions& o, Console& con) {
 
   SafetensorsFile f(ckpt.string());
   const std::string what = "checkpoint " + ckpt.string();
-  Pix2PixOptions mopt = pix2pix_options_from_metadata(parse_json_object(f.meta("model"), what + ": model"), what);
+  std::unique_ptr<ModelKind> kind;
+  for (const std::string& name : model_names())
+    if (make_model_kind(name)->format() == f.meta("format")) kind = make_model_kind(name);
+  P2P_CHECK(kind, what << ": format '" << f.meta("format") << "' is no model's this program knows");
+  P2P_CHECK(o.model.empty() || o.model == kind->name(),
+            "--model " << o.model << ": " << what << " holds a " << kind->name() << " model");
+  const Metadata model_meta = parse_json_object(f.meta("model"), what + ": model");
+  kind->set_metadata(model_meta, what);
   Metadata trained = parse_json_object(f.meta("options"), what + ": options");
   auto trained_opt = [&](const char* key) {
     auto it = trained.find(key);
     P2P_CHECK(it != trained.end(), what << ": the training options lack --" << key);
     return it->second;
   };
-  Pix2Pix model(mopt, dev);
-  model.load(ckpt.string(), /*with_optimizer=*/false);
+  std::unique_ptr<TrainModel> model =
+      kind->create(static_cast<uint64_t>(parse_option_int(f.meta("seed"), what + ": seed")), dev);
+  model->load(ckpt.string(), /*with_optimizer=*/false);
 
   DatasetOptions d;
   d.dataroot = o.dataroot;
@@ -57,44 +68,61 @@ void run_test(const TestOptions& o, Console& con) {
   d.preprocess = trained_opt("preprocess") == "none" ? "none" : "resize_and_crop";
   d.load_size = d.crop_size = std::stoi(trained_opt("crop-size"));
   d.flip = false;
-  AlignedDataset ds(d);  // no cache: the test visits each file once
-  check_dataset(ds, o.skip_bad_files, 1, con);
+  ModelData data = open_model_data(d, o.dataset_mode, kind->unpaired(), kind->name(), /*testing=*/true);
+  data.check(o.skip_bad_files, 1, con);  // no cache: the test visits each file once
+  PairSource& ds = data.source();
+  const bool metrics = data.paired();
   const size_t n = o.num_test > 0 ? std::min<size_t>(ds.size(), static_cast<size_t>(o.num_test)) : ds.size();
 
   const fs::path out_dir = fs::path(o.results_dir) / o.name / (o.phase + "_" + o.epoch);
   fs::create_directories(out_dir / "images");
-  con.out << "testing " << ckpt.string() << " (step " << f.meta("step") << ") on " << n << " images of " << ds.folder()
-          << ", direction " << d.direction << ", " << (o.eval ? "eval" : "training") << "-mode G, " << device_name(dev)
-          << "\n";
+  con.out << "testing " << ckpt.string() << " (" << kind->name() << ", step " << f.meta("step") << ") on " << n
+          << " images of " << data.folder() << ", direction " << d.direction << ", " << (o.eval ? "eval" : "training")
+          << "-mode G, " << device_name(dev) << (metrics ? "" : "; no ground truth: images only") << "\n";
 
   std::ofstream csv(out_dir / "metrics.csv");
   csv << "image,l1,psnr,ssim\n";
   std::ofstream html(out_dir / "index.html");
   html << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << o.name << " " << o.phase << " " << o.epoch
        << "</title></head><body>\n<h2>" << o.name << ": " << o.phase << ", checkpoint " << o.epoch
-       << "</h2>\n<table>\n<tr><th>image</th><th>input (real_A)</th><th>output (fake_B)</th><th>target "
-          "(real_B)</th></tr>\n";
+       << "</h2>\n<table>\n";
   double sum_l1 = 0, sum_psnr = 0, sum_ssim = 0;
   for (size_t i = 0; i < n; ++i) {
-    AlignedDataset::Sample s = ds.get(i, 0);
-    if (i == 0) check_unet_size(s.A.h(), s.A.w(), mopt.num_downs, "the test images of " + ds.folder());
-    Tensor out = model.generate(s.A, o.eval).to(Device::CPU);
-    Image in = tensor_to_image(s.A), fake = tensor_to_image(out), real = tensor_to_image(s.B);
-    const std::string stem = fs::path(s.path).stem().string();
-    const std::string names[3] = {stem + "_real_A.png", stem + "_fake_B.png", stem + "_real_B.png"};
-    save_png((out_dir / "images" / names[0]).string(), in);
-    save_png((out_dir / "images" / names[1]).string(), fake);
-    save_png((out_dir / "images" / names[2]).string(), real);
-    double l1 = mean_l1(out, s.B), p = psnr(fake, real), q = ssim(fake, real);
-    sum_l1 += l1;
-    sum_psnr += p;
-    sum_ssim += q;
-    csv << stem << "," << json_number(l1) << "," << json_number(p) << "," << json_number(q) << "\n";
+    const PairSource::Prepared p = ds.prepare(i, 0);
+    Tensor A(p.shape), B(p.shape);
+    p.write(A.data(), B.data());
+    if (i == 0)
+      kind->check_size(static_cast<int>(A.h()), static_cast<int>(A.w()), "the test images of " + data.folder());
+    const NamedImages visuals = model->test(A, B, o.eval);
+    const std::string stem = fs::path(p.path).stem().string();
+    if (i == 0) {
+      html << "<tr><th>image</th>";
+      for (const auto& [name, t] : visuals) html << "<th>" << name << "</th>";
+      html << "</tr>\n";
+    }
     html << "<tr><td>" << stem << "</td>";
-    for (const std::string& name : names) html << "<td><img src=\"images/" << name << "\" width=\"256\"></td>";
+    Tensor fake_B;
+    for (const auto& [name, t] : visuals) {
+      Tensor cpu = t.to(Device::CPU);
+      if (name == "fake_B") fake_B = cpu;
+      const std::string file = stem + "_" + name + ".png";
+      save_png((out_dir / "images" / file).string(), tensor_to_image(cpu));
+      html << "<td><img src=\"images/" << file << "\" width=\"256\"></td>";
+    }
     html << "</tr>\n";
+    if (!metrics) continue;
+    const Image fake = tensor_to_image(fake_B), real = tensor_to_image(B);
+    double l1 = mean_l1(fake_B, B), q = psnr(fake, real), r = ssim(fake, real);
+    sum_l1 += l1;
+    sum_psnr += q;
+    sum_ssim += r;
+    csv << stem << "," << json_number(l1) << "," << json_number(q) << "," << json_number(r) << "\n";
   }
   html << "</table>\n</body></html>\n";
+  if (!metrics) {
+    con.out << "results: " << (out_dir / "index.html").string() << "\n";
+    return;
+  }
   const double mean_l1_v = sum_l1 / n, mean_psnr = sum_psnr / n, mean_ssim = sum_ssim / n;
   csv << "mean," << json_number(mean_l1_v) << "," << json_number(mean_psnr) << "," << json_number(mean_ssim) << "\n";
   std::ofstream(out_dir / "metrics.json")

@@ -1,19 +1,28 @@
-// pix2pix train: the training loop around Pix2Pix::train_step.
+// gan train: the training loop, one for every model (tools/model_kind.h).
 //
-// Per epoch e (from 0; --epochs + --epochs-decay in all): lr = learning_rate(e); the loader visits
+// Per epoch e (from 0; --epochs + --epochs-decay in all): lr = linear_lr(--lr, e) set on the
+// model (the one schedule, models/gan.h); the loader visits
 // the training set in the order of (seed, e); every batch is one step. Outputs under
 // <checkpoints-dir>/<name>/:
 //   opt.txt             the options table printed at start
-//   loss_log.csv        one row per step: epoch, iter (in the epoch), step, lr, the four losses, time (s)
-//   samples/*.png       input | output | target of the current batch, every --sample-freq steps
+//   loss_log.csv        one row per step: epoch, iter (in the epoch), step, lr, every loss the model
+//                       reports (its names as the header), time (s)
+//   samples/*.png       the model's named images of the current batch side by side, every --sample-freq steps
 //   latest.safetensors  every --save-latest-freq steps, at each epoch end, and when --max-iters stops
 //   epoch_<N>.safetensors  after epoch N (counted from 1) when N is a multiple of --save-epoch-freq
 // Checkpoint metadata (besides the model's, see models/pix2pix.h): epoch (the epoch in progress,
-// from 0), epoch_iter (its batches done), options (this table as JSON). --resume reloads latest and
-// continues at the same epoch and batch with the same step count, so the data order, the dropout
-// masks and Adam's step all continue as in an uninterrupted run.
+// from 0), epoch_iter (its batches done), options (the train and model options as JSON, under
+// their command-line names). --resume reloads latest and continues at the same epoch and batch
+// with the same step count, so the data order, the dropout masks and Adam's step all continue as
+// in an uninterrupted run.
+//
+// SIGINT and SIGTERM (Ctrl-C, kill): the handler only sets a flag; the loop finishes the step in
+// progress, saves latest, says so and returns normally, so `train --resume` continues exactly.
+// A second signal while saving is ignored (the save is a temporary file and a rename anyway).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,8 +30,10 @@
 #include <sstream>
 
 #include "data/loader.h"
+#include "models/gan.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
+#include "tools/model_kind.h"
 
 namespace p2p {
 namespace {
@@ -40,28 +51,23 @@ std::string duration_text(double s) {
   return buf;
 }
 
-Metadata options_metadata(const TrainOptions& o) {
-  Metadata m;
-  for (const auto& [k, v] : option_values(o)) m[k] = v;
-  return m;
-}
+std::atomic<int> g_signal{0};
+extern "C" void on_stop_signal(int sig) { g_signal = sig; }
 
-// On --resume the run must be the one the checkpoint started: every option that shapes the model,
-// the data or the schedule must agree. Those that only control output and speed may change.
-void check_resume_options(const TrainOptions& o, const Metadata& saved, const std::string& path) {
-  static const char* free_to_change[] = {
-      "dataroot", "name",       "checkpoints-dir", "max-iters",       "device",
-      "threads",  "print-freq", "sample-freq",     "save-epoch-freq", "save-latest-freq",
-      "resume",   "cache-mb",   "skip-bad-files"};
-  for (const auto& [k, v] : option_values(o)) {
-    if (std::find(std::begin(free_to_change), std::end(free_to_change), k) != std::end(free_to_change)) continue;
-    auto it = saved.find(k);
-    P2P_CHECK(it != saved.end(), "--resume: checkpoint " << path << " does not record option --" << k);
-    P2P_CHECK(it->second == v, "--resume: checkpoint " << path << " was trained with --" << k << " " << it->second
-                                                       << ", this run has --" << k << " " << v
-                                                       << " (resume with the options of the original run)");
+// Installs the handlers for the training loop and restores the previous ones at its end.
+struct StopSignals {
+  using Handler = void (*)(int);
+  Handler old_int, old_term;
+  StopSignals() {
+    g_signal = 0;
+    old_int = std::signal(SIGINT, on_stop_signal);
+    old_term = std::signal(SIGTERM, on_stop_signal);
   }
-}
+  ~StopSignals() {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+  }
+};
 
 // Keeps the header and the rows of steps <= last_step: a resumed run rewrites what came after.
 void truncate_loss_log(const fs::path& path, int64_t last_step) {
@@ -95,107 +101,130 @@ int64_t meta_int(const Metadata& m, const char* key, const std::string& path) {
 
 }  // namespace
 
-void run_train(TrainOptions o, Console& con) {
+void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   validate(o);
+  kind.validate();
   const Device dev = resolve_device(o.device);
   o.device = device_name(dev);
 
-  // The data, and the image size the U-Net will see, before anything is trained or written.
-  AlignedDataset ds(dataset_options(o));
-  check_dataset(ds, o.skip_bad_files, o.threads, con);
-  AlignedDataset::Sample first = ds.get(0, 0);
-  check_unet_size(first.A.h(), first.A.w(), o.num_downs, "--preprocess " + o.preprocess + " on " + first.path);
+  // The data, and the image size the networks will see, before anything is trained or written.
+  ModelData data = open_model_data(dataset_options(o), o.dataset_mode, kind.unpaired(), o.model, false);
+  data.check(o.skip_bad_files, o.threads, con);
+  const PairSource::Prepared first = data.source().prepare(0, 0);
+  kind.check_size(static_cast<int>(first.shape[2]), static_cast<int>(first.shape[3]),
+                  "--preprocess " + o.preprocess + " on " + first.path);
 
   const fs::path dir = fs::path(o.checkpoints_dir) / o.name;
   const fs::path latest = dir / "latest.safetensors";
-  Pix2Pix model(model_options(o), dev);
+  std::unique_ptr<TrainModel> model = kind.create(o.seed, dev);
+  auto values = train_option_table().values(o), defaults = train_option_table().values(TrainOptions{});
+  for (const auto& v : kind.values()) values.push_back(v);
+  for (const auto& v : kind.defaults()) defaults.push_back(v);
+  Metadata opts_meta;
+  for (const auto& [k, v] : values) opts_meta[k] = v;
   int64_t epoch = 0, epoch_iter = 0;
   if (o.resume) {
     P2P_CHECK(fs::exists(latest), "--resume: no checkpoint " << latest.string() << " (nothing to resume)");
     SafetensorsFile f(latest.string());
-    check_resume_options(o, parse_json_object(f.meta("options"), "checkpoint " + latest.string() + ": options"),
-                         latest.string());
-    Metadata meta = model.load(latest.string());
+    const std::string what = "--resume: checkpoint " + latest.string();
+    P2P_CHECK(f.meta("format") == kind.format(), what << " has format '" << f.meta("format") << "', not --model "
+                                                      << o.model << "'s '" << kind.format()
+                                                      << "' (resume with the --model it was trained with)");
+    const Metadata saved = parse_json_object(f.meta("options"), what + ": options");
+    train_option_table().check_same(o, saved, OptionRole::run, what, "this run has",
+                                    " (resume with the options of the original run)");
+    kind.check_resume(saved, what);
+    Metadata meta = model->load(latest.string(), true);
     epoch = meta_int(meta, "epoch", latest.string());
     epoch_iter = meta_int(meta, "epoch_iter", latest.string());
   }
   fs::create_directories(dir / "samples");
-  const std::string table = options_table(o);
+  const std::string table = options_text(values, defaults);
   con.out << table;
   std::ofstream(dir / "opt.txt") << table;
-  con.out << "device: " << device_name(dev) << (dev == Device::CUDA ? " (" + cuda_device_info() + ")" : "")
-          << "\ngenerator: U-Net, " << model.g_store().num_params() << " parameters; discriminator: PatchGAN, "
-          << model.d_store().num_params() << " parameters\ndataset: " << ds.size() << " pairs in " << ds.folder()
-          << ", images " << first.A.w() << "x" << first.A.h() << "\n";
+  con.out << "device: " << device_name(dev) << (dev == Device::CUDA ? " (" + cuda_device_info() + ")" : "") << "\n"
+          << kind.name() << ": " << model->describe() << "\ndataset: " << data.source().size() << " "
+          << (data.aligned ? "pairs" : "items") << " in " << data.folder() << ", images " << first.shape[3] << "x"
+          << first.shape[2] << "\n";
   if (o.resume)
     con.out << "resuming from " << latest.string() << " at epoch " << epoch + 1 << ", iteration " << epoch_iter
-            << ", step " << model.step() << "\n";
+            << ", step " << model->step() << "\n";
 
   // On CUDA the batches are staged in pinned memory: train_step's copy to the GPU is then asynchronous.
-  Loader loader(ds, o.batch_size, /*shuffle=*/true, o.threads, std::max(2, 2 * o.threads), dev == Device::CUDA);
+  Loader loader(data.source(), o.batch_size, /*shuffle=*/true, o.threads, std::max(2, 2 * o.threads),
+                dev == Device::CUDA);
   const int64_t bpe = static_cast<int64_t>(loader.batches_per_epoch());
   const int64_t total_epochs = o.epochs + o.epochs_decay;
   int64_t total_steps = total_epochs * bpe;
   if (o.max_iters > 0) total_steps = std::min(total_steps, o.max_iters);
-  if (model.step() >= total_steps) {
-    con.out << "nothing to do: step " << model.step() << " already reaches " << total_steps << "\n";
+  if (model->step() >= total_steps) {
+    con.out << "nothing to do: step " << model->step() << " already reaches " << total_steps << "\n";
     return;
   }
 
+  const std::vector<std::string> loss_names = model->loss_names();
   const fs::path log_path = dir / "loss_log.csv";
   if (o.resume && fs::exists(log_path)) {
-    truncate_loss_log(log_path, model.step());
+    truncate_loss_log(log_path, model->step());
   } else {
-    std::ofstream(log_path, std::ios::trunc) << "epoch,iter,step,lr,G_GAN,G_L1,D_real,D_fake,time\n";
+    std::ofstream header(log_path, std::ios::trunc);
+    header << "epoch,iter,step,lr";
+    for (const std::string& n : loss_names) header << "," << n;
+    header << ",time\n";
   }
   std::ofstream log(log_path, std::ios::app);
   P2P_CHECK(log, "cannot write " << log_path.string());
 
-  const Metadata opts_meta = options_metadata(o);
   auto save = [&](const fs::path& path, int64_t ep, int64_t iter) {
     Metadata m{
         {"epoch", std::to_string(ep)}, {"epoch_iter", std::to_string(iter)}, {"options", json_object(opts_meta)}};
-    model.save(path.string(), m);
+    model->save(path.string(), m);
   };
 
+  StopSignals signals;
   const auto t0 = std::chrono::steady_clock::now();
-  const int64_t step0 = model.step();
+  const int64_t step0 = model->step();
   bool stop = false;
   for (; epoch < total_epochs && !stop; ++epoch, epoch_iter = 0) {
-    const float lr = model.learning_rate(static_cast<int>(epoch));
-    model.set_learning_rate(lr);
+    const float lr = linear_lr(kind.lr(), o.epochs, o.epochs_decay, static_cast<int>(epoch));
+    model->set_learning_rate(lr);
     loader.start_epoch(static_cast<uint64_t>(epoch), static_cast<size_t>(epoch_iter));
     Batch batch;
     while (loader.next(batch)) {
-      StepLosses l = model.train_step(batch.A, batch.B);
+      const std::vector<float> l = model->train_step(batch.A, batch.B);
       ++epoch_iter;
-      const int64_t step = model.step();
+      const int64_t step = model->step();
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      char row[256];
-      std::snprintf(row, sizeof row, "%lld,%lld,%lld,%.7g,%.6f,%.6f,%.6f,%.6f,%.3f\n",
-                    static_cast<long long>(epoch + 1), static_cast<long long>(epoch_iter), static_cast<long long>(step),
-                    lr, l.g_gan, l.g_l1, l.d_real, l.d_fake, secs);
-      log << row;
-      stop = o.max_iters > 0 && step >= o.max_iters;
+      char num[32];
+      std::string row = std::to_string(epoch + 1) + "," + std::to_string(epoch_iter) + "," + std::to_string(step);
+      std::snprintf(num, sizeof num, ",%.7g", lr);
+      row += num;
+      std::string losses;
+      for (size_t i = 0; i < l.size(); ++i) {
+        std::snprintf(num, sizeof num, ",%.6f", l[i]);
+        row += num;
+        std::snprintf(num, sizeof num, " %s %.3f", loss_names[i].c_str(), l[i]);
+        losses += num;
+      }
+      std::snprintf(num, sizeof num, ",%.3f\n", secs);
+      log << row << num;
+      stop = (o.max_iters > 0 && step >= o.max_iters) || g_signal != 0;
       if (step % std::max(1, o.print_freq) == 0 || stop || step == total_steps) {
         const double rate = (step - step0) / std::max(secs, 1e-9);
-        char line[320];
-        std::snprintf(line, sizeof line,
-                      "epoch %lld/%lld iter %lld/%lld step %lld | %.2f it/s ETA %s | G_GAN %.3f G_L1 %.3f D_real %.3f "
-                      "D_fake %.3f",
+        char line[160];
+        std::snprintf(line, sizeof line, "epoch %lld/%lld iter %lld/%lld step %lld | %.2f it/s ETA %s |",
                       static_cast<long long>(epoch + 1), static_cast<long long>(total_epochs),
                       static_cast<long long>(epoch_iter), static_cast<long long>(bpe), static_cast<long long>(step),
-                      rate, duration_text((total_steps - step) / std::max(rate, 1e-9)).c_str(), l.g_gan, l.g_l1,
-                      l.d_real, l.d_fake);
-        con.out << (con.tty ? "\r\033[K" : "") << line << (con.tty ? "" : "\n") << std::flush;
+                      rate, duration_text((total_steps - step) / std::max(rate, 1e-9)).c_str());
+        con.out << (con.tty ? "\r\033[K" : "") << line << losses << (con.tty ? "" : "\n") << std::flush;
       }
       if (o.sample_freq > 0 && step % o.sample_freq == 0) {
         char name[64];
         std::snprintf(name, sizeof name, "epoch%03lld_step%07lld.png", static_cast<long long>(epoch + 1),
                       static_cast<long long>(step));
-        save_png((dir / "samples" / name).string(),
-                 side_by_side({tensor_to_image(model.real_A()), tensor_to_image(model.fake_B()),
-                               tensor_to_image(model.real_B())}));
+        std::vector<Image> images;
+        for (const auto& [n, t] : model->visuals()) images.push_back(tensor_to_image(t));
+        save_png((dir / "samples" / name).string(), side_by_side(images));
       }
       if (o.save_latest_freq > 0 && step % o.save_latest_freq == 0) save(latest, epoch, epoch_iter);
       if (stop) break;
@@ -212,10 +241,14 @@ void run_train(TrainOptions o, Console& con) {
       con.out << "\n";
     } else if (stop) {
       save(latest, epoch, epoch_iter);
-      con.out << "stopped at --max-iters " << o.max_iters << ", saved " << latest.string() << "\n";
+      if (g_signal != 0)
+        con.out << "stopped by " << (g_signal == SIGINT ? "SIGINT" : "SIGTERM") << " after step " << model->step()
+                << ", saved " << latest.string() << " (continue with --resume)\n";
+      else
+        con.out << "stopped at --max-iters " << o.max_iters << ", saved " << latest.string() << "\n";
     }
   }
-  con.out << "done: " << model.step() << " steps; checkpoints and logs in " << dir.string() << "\n";
+  con.out << "done: " << model->step() << " steps; checkpoints and logs in " << dir.string() << "\n";
 }
 
 }  // namespace p2p

@@ -1,0 +1,184 @@
+// An option table: every option of an options struct described once (its name as on the command line,
+// the field it sets, its help, its role and its limits), so that the command line, the saved
+// options (opt.txt), the checkpoint metadata, the resume check and the README table are all
+// derived from one list and cannot disagree. The default of each option is the struct's member
+// initialiser, nothing else: the table reads it from T{}.
+//
+// Roles say what a checkpoint must agree on: `model` options shape the networks (a checkpoint of
+// another value cannot load), `run` options shape the training (data, loss, schedule: --resume
+// refuses another value), `free` ones only affect output and speed (they may change on --resume).
+//
+// Values are written as text: integers in decimal, floats in the shortest form that reads back to
+// the same float (2e-4f is "0.0002"), bools as true/false, NormKind by name.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "nn/norm.h"
+#include "runtime/check.h"
+#include "runtime/safetensors.h"
+
+namespace p2p {
+
+enum class OptionRole { model, run, free };
+
+// Text <-> value for the option field types; `what` names the option in errors.
+std::string option_text(int64_t v);
+std::string option_text(uint64_t v);
+std::string option_text(float v);
+std::string option_text(bool v);
+int64_t parse_option_int(const std::string& s, const std::string& what);
+float parse_option_float(const std::string& s, const std::string& what);
+bool parse_option_bool(const std::string& s, const std::string& what);
+
+// The official-style options text: one "name: value" line each, "[default: x]" where it differs.
+std::string options_text(const std::vector<std::pair<std::string, std::string>>& values,
+                         const std::vector<std::pair<std::string, std::string>>& defaults);
+
+template <class T>
+class OptionTable {
+ public:
+  using Field =
+      std::variant<int T::*, int64_t T::*, uint64_t T::*, float T::*, std::string T::*, bool T::*, NormKind T::*>;
+  struct Entry {
+    std::string name, help;  // name as on the command line, without "--"
+    Field field;
+    OptionRole role;
+    std::vector<std::string> choices;  // allowed values (strings); empty = any
+    double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
+  };
+
+  OptionTable& add(std::string name, Field field, std::string help, OptionRole role,
+                   std::vector<std::string> choices = {}, double min = -std::numeric_limits<double>::infinity(),
+                   double max = std::numeric_limits<double>::infinity()) {
+    if (std::holds_alternative<NormKind T::*>(field) && choices.empty()) choices = {"batch", "instance", "none"};
+    entries_.push_back({std::move(name), std::move(help), field, role, std::move(choices), min, max});
+    return *this;
+  }
+  // A number option with limits and no choices.
+  OptionTable& range(std::string name, Field field, std::string help, OptionRole role, double min,
+                     double max = std::numeric_limits<double>::infinity()) {
+    return add(std::move(name), field, std::move(help), role, {}, min, max);
+  }
+
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  std::string get(const T& o, const Entry& e) const {
+    return std::visit(
+        [&](auto f) -> std::string {
+          using V = std::decay_t<decltype(o.*f)>;
+          if constexpr (std::is_same_v<V, std::string>)
+            return o.*f;
+          else if constexpr (std::is_same_v<V, NormKind>)
+            return norm_name(o.*f);
+          else if constexpr (std::is_same_v<V, bool> || std::is_same_v<V, float> || std::is_same_v<V, uint64_t>)
+            return option_text(o.*f);
+          else
+            return option_text(static_cast<int64_t>(o.*f));
+        },
+        e.field);
+  }
+
+  void set(T& o, const Entry& e, const std::string& text) const {
+    const std::string what = "--" + e.name;
+    std::visit(
+        [&](auto f) {
+          using V = std::decay_t<decltype(o.*f)>;
+          if constexpr (std::is_same_v<V, std::string>)
+            o.*f = text;
+          else if constexpr (std::is_same_v<V, NormKind>)
+            o.*f = parse_norm(text);
+          else if constexpr (std::is_same_v<V, bool>)
+            o.*f = parse_option_bool(text, what);
+          else if constexpr (std::is_same_v<V, float>)
+            o.*f = parse_option_float(text, what);
+          else
+            o.*f = static_cast<V>(parse_option_int(text, what));
+        },
+        e.field);
+  }
+
+  std::vector<std::pair<std::string, std::string>> values(const T& o) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const Entry& e : entries_) out.emplace_back(e.name, get(o, e));
+    return out;
+  }
+  Metadata to_metadata(const T& o) const {
+    Metadata m;
+    for (const Entry& e : entries_) m[e.name] = get(o, e);
+    return m;
+  }
+  // Every option from metadata written by to_metadata; `what` (e.g. "checkpoint x: model") names
+  // the source in errors.
+  T from_metadata(const Metadata& m, const std::string& what) const {
+    T o{};
+    for (const Entry& e : entries_) {
+      auto it = m.find(e.name);
+      P2P_CHECK(it != m.end(), what << ": option --" << e.name << " is missing");
+      set(o, e, it->second);
+    }
+    return o;
+  }
+
+  // The limits and choices of every option; errors name the option and the value.
+  void check(const T& o) const {
+    for (const Entry& e : entries_) {
+      const std::string v = get(o, e);
+      if (!e.choices.empty()) {
+        bool ok = false;
+        std::string list;
+        for (const std::string& c : e.choices) {
+          ok = ok || c == v;
+          list += (list.empty() ? "" : ", ") + c;
+        }
+        P2P_CHECK(ok, "--" << e.name << ": unknown value '" << v << "' (expected " << list << ")");
+      }
+      if (std::isfinite(e.min) || std::isfinite(e.max)) {
+        const double x = std::stod(v);
+        if (std::isfinite(e.max))
+          P2P_CHECK(x >= e.min && x <= e.max, "--" << e.name << " " << v << ": expected " << e.min << " to " << e.max);
+        else
+          P2P_CHECK(x >= e.min, "--" << e.name << " " << v << ": expected at least " << e.min);
+      }
+    }
+  }
+
+  // Refuses saved options (metadata under the same names) that differ from o's in an option whose
+  // role is `role` or stricter (model before run before free): "<what> was trained with --x 1,
+  // <ours_are> --x 2<hint>".
+  void check_same(const T& o, const Metadata& saved, OptionRole role, const std::string& what,
+                  const std::string& ours_are, const std::string& hint) const {
+    for (const Entry& e : entries_) {
+      if (static_cast<int>(e.role) > static_cast<int>(role)) continue;
+      auto it = saved.find(e.name);
+      P2P_CHECK(it != saved.end(), what << " does not record option --" << e.name);
+      const std::string ours = get(o, e);
+      P2P_CHECK(it->second == ours, what << " was trained with --" << e.name << " " << it->second << ", " << ours_are
+                                         << " --" << e.name << " " << ours << hint);
+    }
+  }
+
+  // The README's rows: | `--name` | default | help |.
+  std::string markdown_rows() const {
+    std::ostringstream os;
+    const T d{};
+    for (const Entry& e : entries_) {
+      std::string v = get(d, e);
+      os << "| `--" << e.name << "` | " << (v.empty() ? "" : "`" + v + "`") << " | " << e.help << " |\n";
+    }
+    return os.str();
+  }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+}  // namespace p2p

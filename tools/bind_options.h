@@ -1,0 +1,39 @@
+// Binds an option table (models/option_table.h) to a CLI11 subcommand: one option per entry, named
+// and described as in the table; a bool is a flag (with a --no- form when its default is true); a
+// value with choices is checked by CLI11. The limits are checked after parsing by the table.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "models/option_table.h"
+#include "tools/model_kind.h"
+
+namespace p2p {
+
+template <class T>
+void bind_options(CLI::App* c, const OptionTable<T>& table, T& o) {
+  for (const auto& e : table.entries()) {
+    const std::string flag = "--" + e.name;
+    std::visit(
+        [&](auto f) {
+          using V = std::decay_t<decltype(o.*f)>;
+          if constexpr (std::is_same_v<V, bool>) {
+            c->add_flag(T{}.*f ? flag + ",!--no-" + e.name : flag, o.*f, e.help);
+          } else if constexpr (std::is_same_v<V, NormKind>) {
+            c->add_option_function<std::string>(
+                 flag, [&o, f](const std::string& v) { o.*f = parse_norm(v); }, e.help)
+                ->check(CLI::IsMember(e.choices));
+          } else {
+            CLI::Option* opt = c->add_option(flag, o.*f, e.help);
+            if (!e.choices.empty()) opt->check(CLI::IsMember(e.choices));
+          }
+        },
+        e.field);
+  }
+}
+
+template <class O>
+void TableModelKind<O>::bind(CLI::App* c) {
+  bind_options(c, table_, opt_);
+}
+
+}  // namespace p2p

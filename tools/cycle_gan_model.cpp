@@ -1,0 +1,68 @@
+// --model cycle_gan: the ResNet generators and PatchGANs of models/cycle_gan.h on unaligned data.
+#include "models/cycle_gan.h"
+#include "runtime/check.h"
+#include "tools/bind_options.h"
+
+namespace p2p {
+namespace {
+
+class CycleGANTrainModel : public TrainModel {
+ public:
+  CycleGANTrainModel(const CycleGANOptions& o, Device dev) : m_(o, dev) {}
+  std::vector<std::string> loss_names() const override {
+    return {"D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"};
+  }
+  std::vector<float> train_step(const Tensor& A, const Tensor& B) override {
+    CycleLosses l = m_.train_step(A, B);
+    return {l.D_A, l.G_A, l.cycle_A, l.idt_A, l.D_B, l.G_B, l.cycle_B, l.idt_B};
+  }
+  NamedImages visuals() const override {
+    return {{"real_A", m_.real_A()}, {"fake_B", m_.fake_B()}, {"real_B", m_.real_B()}, {"fake_A", m_.fake_A()}};
+  }
+  NamedImages test(const Tensor& A, const Tensor& B, bool) override {
+    // Instance norm is per image in either mode, and dropout is off by default: eval changes nothing.
+    CycleGAN::Translation t = m_.translate(A, B);
+    return {{"real_A", A}, {"fake_B", t.fake_B}, {"rec_A", t.rec_A},
+            {"real_B", B}, {"fake_A", t.fake_A}, {"rec_B", t.rec_B}};
+  }
+  void set_learning_rate(float lr) override { m_.set_learning_rate(lr); }
+  int64_t step() const override { return m_.step(); }
+  std::string describe() const override {
+    CycleGAN& m = const_cast<CycleGAN&>(m_);
+    return "generators: 2 ResNets, " + std::to_string(m.g_store().num_params()) +
+           " parameters; discriminators: 2 PatchGANs, " + std::to_string(m.d_store().num_params()) + " parameters";
+  }
+  void save(const std::string& path, const Metadata& extra) override { m_.save(path, extra); }
+  Metadata load(const std::string& path, bool with_optimizer) override { return m_.load(path, with_optimizer); }
+
+ private:
+  CycleGAN m_;
+};
+
+class CycleGANKind : public TableModelKind<CycleGANOptions> {
+ public:
+  CycleGANKind() : TableModelKind(cycle_gan_option_table()) {}
+  std::string name() const override { return "cycle_gan"; }
+  std::string format() const override { return CycleGAN::kFormat; }
+  bool unpaired() const override { return true; }
+  void validate() override { cycle_gan_option_table().check(opt_); }
+  void check_size(int h, int w, const std::string& source) const override {
+    // Two stride-2 convolutions and two transposed ones give the input size back only for multiples
+    // of 4; the residual blocks' ReflectionPad2d(1) at H/4 x W/4 needs at least 2 pixels there.
+    P2P_CHECK(h % 4 == 0 && w % 4 == 0 && h >= 8 && w >= 8,
+              source << " gives " << w << "x" << h
+                     << " images, but the ResNet generator needs sizes divisible by 4 and at least 8 (its "
+                        "reflection pad of 1 at a quarter of the size needs 2 pixels there; try --crop-size 64)");
+  }
+  std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const override {
+    CycleGANOptions o = opt_;
+    o.seed = seed;
+    return std::make_unique<CycleGANTrainModel>(o, dev);
+  }
+};
+
+}  // namespace
+
+P2P_REGISTER_MODEL("cycle_gan", CycleGANKind);
+
+}  // namespace p2p

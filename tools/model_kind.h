@@ -1,0 +1,97 @@
+// The models the tool trains, tests and benchmarks (`--model NAME`), behind one interface, so that
+// the trainer, the test and the bench are written once. Adding a model is one file: a ModelKind
+// subclass (its options table bound to the command line, its networks built from it) and a
+// TrainModel adapter (its step, its losses by name, its images by name), registered with
+// P2P_REGISTER_MODEL (tools/pix2pix_model.cpp and tools/cycle_gan_model.cpp are the examples).
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/option_table.h"
+#include "runtime/device.h"
+#include "runtime/safetensors.h"
+#include "runtime/tensor.h"
+
+namespace p2p {
+
+using NamedImages = std::vector<std::pair<std::string, Tensor>>;  // named [N, 3, H, W] images
+
+// A model as the trainer, the test and the bench see it.
+class TrainModel {
+ public:
+  virtual ~TrainModel() = default;
+  // The names of the losses train_step returns, in its order (loss_log.csv's columns).
+  virtual std::vector<std::string> loss_names() const = 0;
+  // One optimisation step on a batch; returns the losses (as logged).
+  virtual std::vector<float> train_step(const Tensor& A, const Tensor& B) = 0;
+  // The last step's images, named (the samples show them left to right).
+  virtual NamedImages visuals() const = 0;
+  // Test-time outputs for an input pair: named images, the input first.
+  virtual NamedImages test(const Tensor& A, const Tensor& B, bool eval) = 0;
+  virtual void set_learning_rate(float lr) = 0;
+  virtual int64_t step() const = 0;
+  virtual std::string describe() const = 0;  // the networks and their parameter counts, one line
+  virtual void save(const std::string& path, const Metadata& extra) = 0;
+  // with_optimizer false: the parameters only (test).
+  virtual Metadata load(const std::string& path, bool with_optimizer) = 0;
+};
+
+// One model's entry: its options (bound to the command line) and how to build it.
+class ModelKind {
+ public:
+  virtual ~ModelKind() = default;
+  virtual std::string name() const = 0;    // the --model value
+  virtual std::string format() const = 0;  // its checkpoints' "format"
+  virtual bool unpaired() const = 0;       // its data is unaligned (dataset/unaligned_dataset.h)
+  virtual float lr() const = 0;            // the base learning rate of the schedule
+  // The options table's parts (see TableModelKind below).
+  virtual void bind(CLI::App* c) = 0;
+  virtual void validate() = 0;
+  virtual std::vector<std::pair<std::string, std::string>> values() const = 0;
+  virtual std::vector<std::pair<std::string, std::string>> defaults() const = 0;
+  virtual Metadata metadata() const = 0;  // the options as the checkpoint's "model"
+  virtual void set_metadata(const Metadata& model, const std::string& what) = 0;
+  // Refuses a checkpoint's "options" that differ in a model or run option.
+  virtual void check_resume(const Metadata& saved, const std::string& what) const = 0;
+  virtual std::string markdown_rows() const = 0;
+  // The image size the networks take; errors name `source`.
+  virtual void check_size(int h, int w, const std::string& source) const = 0;
+  virtual std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const = 0;
+};
+
+// The table-driven parts of a ModelKind for options type O.
+template <class O>
+class TableModelKind : public ModelKind {
+ public:
+  explicit TableModelKind(const OptionTable<O>& table) : table_(table) {}
+  void bind(CLI::App* c) override;  // tools/bind_options.h
+  std::vector<std::pair<std::string, std::string>> values() const override { return table_.values(opt_); }
+  std::vector<std::pair<std::string, std::string>> defaults() const override { return table_.values(O{}); }
+  Metadata metadata() const override { return table_.to_metadata(opt_); }
+  void set_metadata(const Metadata& m, const std::string& what) override { opt_ = table_.from_metadata(m, what); }
+  void check_resume(const Metadata& saved, const std::string& what) const override {
+    table_.check_same(opt_, saved, OptionRole::run, what, "this run has",
+                      " (resume with the options of the original run)");
+  }
+  std::string markdown_rows() const override { return table_.markdown_rows(); }
+  float lr() const override { return opt_.lr; }
+
+ protected:
+  const OptionTable<O>& table_;
+  O opt_{};
+};
+
+// The registry: P2P_REGISTER_MODEL(Kind) in a model's file adds it (tools/ is an object library, so
+// the registration is linked in).
+std::vector<std::string> model_names();
+// A fresh entry for `name`; unknown names are an error listing the known ones.
+std::unique_ptr<ModelKind> make_model_kind(const std::string& name);
+bool register_model(const std::string& name, std::function<std::unique_ptr<ModelKind>()> make);
+#define P2P_REGISTER_MODEL(NAME, KIND) \
+  static const bool p2p_registered_##KIND = ::p2p::register_model(NAME, [] { return std::make_unique<KIND>(); })
+
+}  // namespace p2p

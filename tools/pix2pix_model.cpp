@@ -1,0 +1,58 @@
+// --model pix2pix: the U-Net and PatchGAN of models/pix2pix.h on aligned pairs.
+#include "models/pix2pix.h"
+#include "tools/bind_options.h"
+#include "tools/options.h"
+
+namespace p2p {
+namespace {
+
+class Pix2PixTrainModel : public TrainModel {
+ public:
+  Pix2PixTrainModel(const Pix2PixOptions& o, Device dev) : m_(o, dev) {}
+  std::vector<std::string> loss_names() const override { return {"G_GAN", "G_L1", "D_real", "D_fake"}; }
+  std::vector<float> train_step(const Tensor& A, const Tensor& B) override {
+    StepLosses l = m_.train_step(A, B);
+    return {l.g_gan, l.g_l1, l.d_real, l.d_fake};
+  }
+  NamedImages visuals() const override {
+    return {{"real_A", m_.real_A()}, {"fake_B", m_.fake_B()}, {"real_B", m_.real_B()}};
+  }
+  NamedImages test(const Tensor& A, const Tensor& B, bool eval) override {
+    return {{"real_A", A}, {"fake_B", m_.generate(A, eval)}, {"real_B", B}};
+  }
+  void set_learning_rate(float lr) override { m_.set_learning_rate(lr); }
+  int64_t step() const override { return m_.step(); }
+  std::string describe() const override {
+    Pix2Pix& m = const_cast<Pix2Pix&>(m_);  // the stores' counts are const in all but name
+    return "generator: U-Net, " + std::to_string(m.g_store().num_params()) + " parameters; discriminator: PatchGAN, " +
+           std::to_string(m.d_store().num_params()) + " parameters";
+  }
+  void save(const std::string& path, const Metadata& extra) override { m_.save(path, extra); }
+  Metadata load(const std::string& path, bool with_optimizer) override { return m_.load(path, with_optimizer); }
+
+ private:
+  Pix2Pix m_;
+};
+
+class Pix2PixKind : public TableModelKind<Pix2PixOptions> {
+ public:
+  Pix2PixKind() : TableModelKind(pix2pix_option_table()) {}
+  std::string name() const override { return "pix2pix"; }
+  std::string format() const override { return Pix2Pix::kFormat; }
+  bool unpaired() const override { return false; }
+  void validate() override { p2p::validate(opt_); }
+  void check_size(int h, int w, const std::string& source) const override {
+    check_unet_size(h, w, opt_.num_downs, source);
+  }
+  std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const override {
+    Pix2PixOptions o = opt_;
+    o.seed = seed;
+    return std::make_unique<Pix2PixTrainModel>(o, dev);
+  }
+};
+
+}  // namespace
+
+P2P_REGISTER_MODEL("pix2pix", Pix2PixKind);
+
+}  // namespace p2p
