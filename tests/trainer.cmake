@@ -3,3 +3,10 @@ p2p_cpu_test(test_safetensors SOURCES test_safetensors.cpp)
 p2p_cpu_test(test_trainer SOURCES test_trainer.cpp LIBS p2p_models p2p_data)
 p2p_cpu_test(test_cli SOURCES test_cli.cpp LIBS p2p_cli)
 p2p_gpu_test(gpu_test_trainer SOURCES gpu_test_trainer.cpp LIBS p2p_models p2p_data p2p_cli)
+# The shared trainer and tool with --model cycle_gan, and the README's generated option tables.
+p2p_cpu_test(test_cycle_cli SOURCES test_cycle_cli.cpp LIBS p2p_cli)
+target_compile_definitions(test_cycle_cli PRIVATE P2P_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+# Ctrl-C: the tool itself as a subprocess, interrupted and resumed.
+p2p_cpu_test(test_train_signal SOURCES test_train_signal.cpp LIBS p2p_cli)
+target_compile_definitions(test_train_signal PRIVATE P2P_TOOL="$<TARGET_FILE:pix2pix>")
+add_dependencies(test_train_signal pix2pix)

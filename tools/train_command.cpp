@@ -107,22 +107,15 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   const Device dev = resolve_device(o.device);
   o.device = device_name(dev);
 
-  // The data, and the image size the networks will see, before anything is trained or written.
-  ModelData data = open_model_data(dataset_options(o), o.dataset_mode, kind.unpaired(), o.model, false);
-  data.check(o.skip_bad_files, o.threads, con);
-  const PairSource::Prepared first = data.source().prepare(0, 0);
-  kind.check_size(static_cast<int>(first.shape[2]), static_cast<int>(first.shape[3]),
-                  "--preprocess " + o.preprocess + " on " + first.path);
-
   const fs::path dir = fs::path(o.checkpoints_dir) / o.name;
   const fs::path latest = dir / "latest.safetensors";
-  std::unique_ptr<TrainModel> model = kind.create(o.seed, dev);
   auto values = train_option_table().values(o), defaults = train_option_table().values(TrainOptions{});
   for (const auto& v : kind.values()) values.push_back(v);
   for (const auto& v : kind.defaults()) defaults.push_back(v);
   Metadata opts_meta;
   for (const auto& [k, v] : values) opts_meta[k] = v;
-  int64_t epoch = 0, epoch_iter = 0;
+  // --resume continues the same run: the same model, and every option that shapes it the same,
+  // checked before the data is read.
   if (o.resume) {
     P2P_CHECK(fs::exists(latest), "--resume: no checkpoint " << latest.string() << " (nothing to resume)");
     SafetensorsFile f(latest.string());
@@ -134,6 +127,18 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
     train_option_table().check_same(o, saved, OptionRole::run, what, "this run has",
                                     " (resume with the options of the original run)");
     kind.check_resume(saved, what);
+  }
+
+  // The data, and the image size the networks will see, before anything is trained or written.
+  ModelData data = open_model_data(dataset_options(o), o.dataset_mode, kind.unpaired(), o.model, false);
+  data.check(o.skip_bad_files, o.threads, con);
+  const PairSource::Prepared first = data.source().prepare(0, 0);
+  kind.check_size(static_cast<int>(first.shape[2]), static_cast<int>(first.shape[3]),
+                  "--preprocess " + o.preprocess + " on " + first.path);
+
+  std::unique_ptr<TrainModel> model = kind.create(o.seed, dev);
+  int64_t epoch = 0, epoch_iter = 0;
+  if (o.resume) {
     Metadata meta = model->load(latest.string(), true);
     epoch = meta_int(meta, "epoch", latest.string());
     epoch_iter = meta_int(meta, "epoch_iter", latest.string());
@@ -241,12 +246,11 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
       con.out << "\n";
     } else if (stop) {
       save(latest, epoch, epoch_iter);
-      if (g_signal != 0)
-        con.out << "stopped by " << (g_signal == SIGINT ? "SIGINT" : "SIGTERM") << " after step " << model->step()
-                << ", saved " << latest.string() << " (continue with --resume)\n";
-      else
-        con.out << "stopped at --max-iters " << o.max_iters << ", saved " << latest.string() << "\n";
+      if (g_signal == 0) con.out << "stopped at --max-iters " << o.max_iters << ", saved " << latest.string() << "\n";
     }
+    if (stop && g_signal != 0)
+      con.out << "stopped by " << (g_signal == SIGINT ? "SIGINT" : "SIGTERM") << " after step " << model->step()
+              << ", saved " << latest.string() << " (continue with --resume)\n";
   }
   con.out << "done: " << model->step() << " steps; checkpoints and logs in " << dir.string() << "\n";
 }
