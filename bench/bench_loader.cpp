@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "data/aligned_dataset.h"
 #include "data/loader.h"
 #include "data/synthetic.h"
 

@@ -69,17 +69,11 @@ const OptionTable<CycleGANOptions>& cycle_gan_option_table() {
 }
 
 Metadata cycle_gan_options_to_metadata(const CycleGANOptions& o) {
-  Metadata m = cycle_gan_option_table().to_metadata(o);
-  m["seed"] = option_text(o.seed);
-  return m;
+  return model_options_metadata(cycle_gan_option_table(), o);
 }
 
 CycleGANOptions cycle_gan_options_from_metadata(const Metadata& m, const std::string& what) {
-  CycleGANOptions o = cycle_gan_option_table().from_metadata(m, what);
-  auto it = m.find("seed");
-  P2P_CHECK(it != m.end(), what << ": model option 'seed' is missing");
-  o.seed = static_cast<uint64_t>(parse_option_int(it->second, what + ": option seed"));
-  return o;
+  return model_options_from_metadata(cycle_gan_option_table(), m, what);
 }
 
 CycleGAN::CycleGAN(const CycleGANOptions& opt, Device dev)

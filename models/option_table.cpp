@@ -18,28 +18,28 @@ std::string option_text(float v) {
   return buf;
 }
 
-int64_t parse_option_int(const std::string& s, const std::string& what) {
+namespace {
+// parse(s, &used) over all of s, else an error naming `what` and saying `expected`.
+template <class F>
+auto parse_whole(const std::string& s, const std::string& what, const char* expected, F parse) {
   size_t used = 0;
-  int64_t v = 0;
+  decltype(parse(s, &used)) v{};
   try {
-    v = std::stoll(s, &used);
+    v = parse(s, &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  P2P_CHECK(used == s.size() && !s.empty(), what << ": '" << s << "' is not an integer");
+  P2P_CHECK(used == s.size() && !s.empty(), what << ": '" << s << "' is not " << expected);
   return v;
+}
+}  // namespace
+
+int64_t parse_option_int(const std::string& s, const std::string& what) {
+  return parse_whole(s, what, "an integer", [](const std::string& x, size_t* used) { return std::stoll(x, used); });
 }
 
 float parse_option_float(const std::string& s, const std::string& what) {
-  size_t used = 0;
-  float v = 0;
-  try {
-    v = std::stof(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  P2P_CHECK(used == s.size() && !s.empty(), what << ": '" << s << "' is not a number");
-  return v;
+  return parse_whole(s, what, "a number", [](const std::string& x, size_t* used) { return std::stof(x, used); });
 }
 
 bool parse_option_bool(const std::string& s, const std::string& what) {

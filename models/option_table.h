@@ -181,4 +181,21 @@ class OptionTable {
   std::vector<Entry> entries_;
 };
 
+// A model's options as its checkpoint's "model" metadata: the table's options plus the seed (the
+// trainer's --seed, which the model's initialisation and dropout streams derive from); and back.
+template <class O>
+Metadata model_options_metadata(const OptionTable<O>& t, const O& o) {
+  Metadata m = t.to_metadata(o);
+  m["seed"] = option_text(o.seed);
+  return m;
+}
+template <class O>
+O model_options_from_metadata(const OptionTable<O>& t, const Metadata& m, const std::string& what) {
+  O o = t.from_metadata(m, what);
+  auto it = m.find("seed");
+  P2P_CHECK(it != m.end(), what << ": model option 'seed' is missing");
+  o.seed = static_cast<uint64_t>(parse_option_int(it->second, what + ": option seed"));
+  return o;
+}
+
 }  // namespace p2p

@@ -38,17 +38,11 @@ void validate(Pix2PixOptions& o) {
 }
 
 Metadata pix2pix_options_to_metadata(const Pix2PixOptions& o) {
-  Metadata m = pix2pix_option_table().to_metadata(o);
-  m["seed"] = option_text(o.seed);
-  return m;
+  return model_options_metadata(pix2pix_option_table(), o);
 }
 
 Pix2PixOptions pix2pix_options_from_metadata(const Metadata& m, const std::string& what) {
-  Pix2PixOptions o = pix2pix_option_table().from_metadata(m, what);
-  auto it = m.find("seed");
-  P2P_CHECK(it != m.end(), what << ": model option 'seed' is missing");
-  o.seed = static_cast<uint64_t>(parse_option_int(it->second, what + ": option seed"));
-  return o;
+  return model_options_from_metadata(pix2pix_option_table(), m, what);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "data/aligned_dataset.h"
 #include "data/loader.h"
 #include "data/synthetic.h"
 #include "models/pix2pix.h"

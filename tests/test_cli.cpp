@@ -43,13 +43,7 @@ struct Scratch {
 };
 
 // The loss columns (epoch .. D_fake, not the time) of loss_log.csv.
-std::vector<std::string> loss_rows(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> rows;
-  std::string line;
-  while (std::getline(in, line)) rows.push_back(line.substr(0, line.rfind(',')));
-  return rows;
-}
+std::vector<std::string> loss_rows(const std::string& path) { return testing::rows_but_last_column(path); }
 
 void write_text(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path());

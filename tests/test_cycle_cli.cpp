@@ -23,11 +23,8 @@ using testing::cli;
 
 // A scratch folder with a synthetic AB set in ab/ (6 train, 2 test pairs of 32x32 halves) and an
 // unaligned one in un/ (trainA 5, trainB 3, testA 2, testB 2 single images).
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    char tmpl[] = "/tmp/p2p_cycle_cli_XXXXXX";
-    dir = ::mkdtemp(tmpl);
+struct Scratch : testing::ScratchDir {
+  Scratch() : ScratchDir("p2p_cycle_cli_") {
     write_synthetic_dataset((dir / "ab").string(), 6, 2, 32, 3);
     const int counts[] = {5, 3, 2, 2};
     const char* folders[] = {"trainA", "trainB", "testA", "testB"};
@@ -39,8 +36,6 @@ struct Scratch {
       }
     }
   }
-  ~Scratch() { fs::remove_all(dir); }
-  std::string p(const std::string& rel) const { return (dir / rel).string(); }
   // The train command on a tiny CycleGAN (32x32, 4 filters, 1 residual block), plus extra arguments.
   std::vector<std::string> train(const std::string& data, const std::string& name,
                                  std::vector<std::string> extra = {}) const {
@@ -54,13 +49,7 @@ struct Scratch {
   }
 };
 
-std::vector<std::string> loss_rows(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> rows;
-  std::string line;
-  while (std::getline(in, line)) rows.push_back(line.substr(0, line.rfind(',')));
-  return rows;
-}
+std::vector<std::string> loss_rows(const std::string& path) { return testing::rows_but_last_column(path); }
 
 void fails_with(const Run& r, const std::string& text) {
   INFO("stdout: " << r.out << "\nstderr: " << r.err);

@@ -47,17 +47,9 @@ std::vector<int> parse_batch_sizes(const std::string& text) {
   std::stringstream in(text);
   std::string item;
   while (std::getline(in, item, ',')) {
-    size_t used = 0;
-    int v = 0;
-    try {
-      v = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    P2P_CHECK(used > 0 && used == item.size(),
-              "--batch-sizes '" << text << "': '" << item << "' is not an integer (expected e.g. 1,16)");
-    P2P_CHECK(v >= 1, "--batch-sizes '" << text << "': batch size " << v << " is less than 1");
-    sizes.push_back(v);
+    const int64_t v = parse_option_int(item, "--batch-sizes '" + text + "'");
+    P2P_CHECK(v >= 1 && v <= 1 << 20, "--batch-sizes '" << text << "': batch size " << v << " is less than 1");
+    sizes.push_back(static_cast<int>(v));
   }
   P2P_CHECK(!sizes.empty(), "--batch-sizes is empty (expected e.g. 1,16)");
   return sizes;

@@ -6,9 +6,9 @@
 namespace p2p {
 namespace {
 
-class CycleGANTrainModel : public TrainModel {
+class CycleGANTrainModel : public ModelAdapter<CycleGAN> {
  public:
-  CycleGANTrainModel(const CycleGANOptions& o, Device dev) : m_(o, dev) {}
+  using ModelAdapter::ModelAdapter;
   std::vector<std::string> loss_names() const override {
     return {"D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"};
   }
@@ -25,18 +25,7 @@ class CycleGANTrainModel : public TrainModel {
     return {{"real_A", A}, {"fake_B", t.fake_B}, {"rec_A", t.rec_A},
             {"real_B", B}, {"fake_A", t.fake_A}, {"rec_B", t.rec_B}};
   }
-  void set_learning_rate(float lr) override { m_.set_learning_rate(lr); }
-  int64_t step() const override { return m_.step(); }
-  std::string describe() const override {
-    CycleGAN& m = const_cast<CycleGAN&>(m_);
-    return "generators: 2 ResNets, " + std::to_string(m.g_store().num_params()) +
-           " parameters; discriminators: 2 PatchGANs, " + std::to_string(m.d_store().num_params()) + " parameters";
-  }
-  void save(const std::string& path, const Metadata& extra) override { m_.save(path, extra); }
-  Metadata load(const std::string& path, bool with_optimizer) override { return m_.load(path, with_optimizer); }
-
- private:
-  CycleGAN m_;
+  std::string describe() const override { return count("generators: 2 ResNets", "discriminators: 2 PatchGANs"); }
 };
 
 class CycleGANKind : public TableModelKind<CycleGANOptions> {

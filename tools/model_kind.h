@@ -40,6 +40,27 @@ class TrainModel {
   virtual Metadata load(const std::string& path, bool with_optimizer) = 0;
 };
 
+// The forwarding every adapter of a model class M (Pix2Pix, CycleGAN) shares.
+template <class M>
+class ModelAdapter : public TrainModel {
+ public:
+  template <class O>
+  ModelAdapter(const O& o, Device dev) : m_(o, dev) {}
+  void set_learning_rate(float lr) override { m_.set_learning_rate(lr); }
+  int64_t step() const override { return m_.step(); }
+  void save(const std::string& path, const Metadata& extra) override { m_.save(path, extra); }
+  Metadata load(const std::string& path, bool with_optimizer) override { return m_.load(path, with_optimizer); }
+
+ protected:
+  // "<g>: <n> parameters; <d>: <n> parameters" for the generator and discriminator stores.
+  std::string count(const std::string& g, const std::string& d) const {
+    M& m = const_cast<M&>(m_);  // the stores' counts are const in all but the accessor's name
+    return g + ", " + std::to_string(m.g_store().num_params()) + " parameters; " + d + ", " +
+           std::to_string(m.d_store().num_params()) + " parameters";
+  }
+  M m_;
+};
+
 // One model's entry: its options (bound to the command line) and how to build it.
 class ModelKind {
  public:

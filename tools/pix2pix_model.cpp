@@ -6,9 +6,9 @@
 namespace p2p {
 namespace {
 
-class Pix2PixTrainModel : public TrainModel {
+class Pix2PixTrainModel : public ModelAdapter<Pix2Pix> {
  public:
-  Pix2PixTrainModel(const Pix2PixOptions& o, Device dev) : m_(o, dev) {}
+  using ModelAdapter::ModelAdapter;
   std::vector<std::string> loss_names() const override { return {"G_GAN", "G_L1", "D_real", "D_fake"}; }
   std::vector<float> train_step(const Tensor& A, const Tensor& B) override {
     StepLosses l = m_.train_step(A, B);
@@ -20,18 +20,7 @@ class Pix2PixTrainModel : public TrainModel {
   NamedImages test(const Tensor& A, const Tensor& B, bool eval) override {
     return {{"real_A", A}, {"fake_B", m_.generate(A, eval)}, {"real_B", B}};
   }
-  void set_learning_rate(float lr) override { m_.set_learning_rate(lr); }
-  int64_t step() const override { return m_.step(); }
-  std::string describe() const override {
-    Pix2Pix& m = const_cast<Pix2Pix&>(m_);  // the stores' counts are const in all but name
-    return "generator: U-Net, " + std::to_string(m.g_store().num_params()) + " parameters; discriminator: PatchGAN, " +
-           std::to_string(m.d_store().num_params()) + " parameters";
-  }
-  void save(const std::string& path, const Metadata& extra) override { m_.save(path, extra); }
-  Metadata load(const std::string& path, bool with_optimizer) override { return m_.load(path, with_optimizer); }
-
- private:
-  Pix2Pix m_;
+  std::string describe() const override { return count("generator: U-Net", "discriminator: PatchGAN"); }
 };
 
 class Pix2PixKind : public TableModelKind<Pix2PixOptions> {
