@@ -51,10 +51,9 @@ const CycleGANOptions& validated(const CycleGANOptions& o) {
 }  // namespace
 
 const OptionTable<CycleGANOptions>& cycle_gan_option_table() {
-  using O = CycleGANOptions;
-  using R = OptionRole;
-  static const OptionTable<O> table = [] {
-    OptionTable<O> t;
+  static const OptionTable<CycleGANOptions> table([](OptionTable<CycleGANOptions>& t) {
+    using O = CycleGANOptions;
+    using R = OptionRole;
     t.range("n-blocks", &O::n_blocks, "residual blocks of the ResNet generators (9: resnet_9blocks, 6: resnet_6blocks)",
             R::model, 0, double(CycleGAN::kStreamsPerForward));
     add_gan_options(t);
@@ -63,8 +62,7 @@ const OptionTable<CycleGANOptions>& cycle_gan_option_table() {
     t.range("lambda-identity", &O::lambda_identity,
             "weight of the identity loss, relative to lambda-A / lambda-B (0 = none)", R::run, 0);
     t.range("pool-size", &O::pool_size, "fakes kept in each image pool for the discriminators (0 = none)", R::model, 0);
-    return t;
-  }();
+  });
   return table;
 }
 

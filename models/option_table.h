@@ -56,6 +56,10 @@ class OptionTable {
     double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
   };
 
+  OptionTable() = default;
+  // The table `fill` builds (for a function-local static: built once, on first use).
+  explicit OptionTable(void (*fill)(OptionTable&)) { fill(*this); }
+
   OptionTable& add(std::string name, Field field, std::string help, OptionRole role,
                    std::vector<std::string> choices = {}, double min = -std::numeric_limits<double>::infinity(),
                    double max = std::numeric_limits<double>::infinity()) {

@@ -12,18 +12,16 @@
 
 namespace p2p {
 const OptionTable<Pix2PixOptions>& pix2pix_option_table() {
-  using O = Pix2PixOptions;
-  using R = OptionRole;
-  static const OptionTable<O> table = [] {
-    OptionTable<O> t;
+  static const OptionTable<Pix2PixOptions> table([](OptionTable<Pix2PixOptions>& t) {
+    using O = Pix2PixOptions;
+    using R = OptionRole;
+    add_gan_options(t);
     t.range("num-downs", &O::num_downs, "U-Net levels (8 for 256x256, 7 for 128x128); sizes must divide by 2^levels",
             R::model, 5, 12);
     t.add("netG", &O::netG, "`unet_256` (8 levels) or `unet_128` (7 levels); empty: from --num-downs", R::model,
           {"", "unet_256", "unet_128"});
-    add_gan_options(t);
     t.range("lambda-l1", &O::lambda_l1, "weight of the L1 term in the generator loss", R::run, 0);
-    return t;
-  }();
+  });
   return table;
 }
 

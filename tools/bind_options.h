@@ -31,8 +31,8 @@ void bind_options(CLI::App* c, const OptionTable<T>& table, T& o) {
   }
 }
 
-template <class O>
-void TableModelKind<O>::bind(CLI::App* c) {
+template <class O, class A>
+void TableModelKind<O, A>::bind(CLI::App* c) {
   bind_options(c, table_, opt_);
 }
 

@@ -28,12 +28,9 @@ class CycleGANTrainModel : public ModelAdapter<CycleGAN> {
   std::string describe() const override { return count("generators: 2 ResNets", "discriminators: 2 PatchGANs"); }
 };
 
-class CycleGANKind : public TableModelKind<CycleGANOptions> {
+class CycleGANKind : public TableModelKind<CycleGANOptions, CycleGANTrainModel> {
  public:
-  CycleGANKind() : TableModelKind(cycle_gan_option_table()) {}
-  std::string name() const override { return "cycle_gan"; }
-  std::string format() const override { return CycleGAN::kFormat; }
-  bool unpaired() const override { return true; }
+  CycleGANKind() : TableModelKind(cycle_gan_option_table(), "cycle_gan", /*unpaired=*/true) {}
   void validate() override { cycle_gan_option_table().check(opt_); }
   void check_size(int h, int w, const std::string& source) const override {
     // Two stride-2 convolutions and two transposed ones give the input size back only for multiples
@@ -43,15 +40,10 @@ class CycleGANKind : public TableModelKind<CycleGANOptions> {
                      << " images, but the ResNet generator needs sizes divisible by 4 and at least 8 (its "
                         "reflection pad of 1 at a quarter of the size needs 2 pixels there; try --crop-size 64)");
   }
-  std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const override {
-    CycleGANOptions o = opt_;
-    o.seed = seed;
-    return std::make_unique<CycleGANTrainModel>(o, dev);
-  }
 };
 
 }  // namespace
 
-P2P_REGISTER_MODEL("cycle_gan", CycleGANKind);
+P2P_REGISTER_MODEL(CycleGANKind);
 
 }  // namespace p2p

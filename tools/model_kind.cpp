@@ -12,7 +12,8 @@ std::map<std::string, std::function<std::unique_ptr<ModelKind>()>>& registry() {
 }
 }  // namespace
 
-bool register_model(const std::string& name, std::function<std::unique_ptr<ModelKind>()> make) {
+bool register_model(std::function<std::unique_ptr<ModelKind>()> make) {
+  const std::string name = make()->name();
   registry()[name] = std::move(make);
   return true;
 }

@@ -44,6 +44,7 @@ class TrainModel {
 template <class M>
 class ModelAdapter : public TrainModel {
  public:
+  using Model = M;
   template <class O>
   ModelAdapter(const O& o, Device dev) : m_(o, dev) {}
   void set_learning_rate(float lr) override { m_.set_learning_rate(lr); }
@@ -84,11 +85,15 @@ class ModelKind {
   virtual std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const = 0;
 };
 
-// The table-driven parts of a ModelKind for options type O.
-template <class O>
+// The table-driven parts of a ModelKind: options type O, adapter A (a ModelAdapter of the model).
+template <class O, class A>
 class TableModelKind : public ModelKind {
  public:
-  explicit TableModelKind(const OptionTable<O>& table) : table_(table) {}
+  TableModelKind(const OptionTable<O>& table, std::string name, bool unpaired)
+      : table_(table), name_(std::move(name)), unpaired_(unpaired) {}
+  std::string name() const override { return name_; }
+  std::string format() const override { return A::Model::kFormat; }
+  bool unpaired() const override { return unpaired_; }
   void bind(CLI::App* c) override;  // tools/bind_options.h
   std::vector<std::pair<std::string, std::string>> values() const override { return table_.values(opt_); }
   std::vector<std::pair<std::string, std::string>> defaults() const override { return table_.values(O{}); }
@@ -100,9 +105,16 @@ class TableModelKind : public ModelKind {
   }
   std::string markdown_rows() const override { return table_.markdown_rows(); }
   float lr() const override { return opt_.lr; }
+  std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const override {
+    O o = opt_;
+    o.seed = seed;
+    return std::make_unique<A>(o, dev);
+  }
 
  protected:
   const OptionTable<O>& table_;
+  const std::string name_;
+  const bool unpaired_;
   O opt_{};
 };
 
@@ -111,8 +123,9 @@ class TableModelKind : public ModelKind {
 std::vector<std::string> model_names();
 // A fresh entry for `name`; unknown names are an error listing the known ones.
 std::unique_ptr<ModelKind> make_model_kind(const std::string& name);
-bool register_model(const std::string& name, std::function<std::unique_ptr<ModelKind>()> make);
-#define P2P_REGISTER_MODEL(NAME, KIND) \
-  static const bool p2p_registered_##KIND = ::p2p::register_model(NAME, [] { return std::make_unique<KIND>(); })
+// Registers under make()->name().
+bool register_model(std::function<std::unique_ptr<ModelKind>()> make);
+#define P2P_REGISTER_MODEL(KIND) \
+  static const bool p2p_registered_##KIND = ::p2p::register_model([] { return std::make_unique<KIND>(); })
 
 }  // namespace p2p

@@ -13,10 +13,9 @@ namespace fs = std::filesystem;
 
 namespace p2p {
 const OptionTable<TrainOptions>& train_option_table() {
-  using O = TrainOptions;
-  using R = OptionRole;
-  static const OptionTable<O> table = [] {
-    OptionTable<O> t;
+  static const OptionTable<TrainOptions> table([](OptionTable<TrainOptions>& t) {
+    using O = TrainOptions;
+    using R = OptionRole;
     t.add("dataroot", &O::dataroot, "the data: see `--dataset-mode`", R::free);
     t.add("name", &O::name, "experiment name: checkpoints go to <checkpoints-dir>/<name>", R::free);
     t.add("checkpoints-dir", &O::checkpoints_dir, "where experiments are saved", R::free);
@@ -50,8 +49,7 @@ const OptionTable<TrainOptions>& train_option_table() {
     t.range("save-latest-freq", &O::save_latest_freq, "steps between latest checkpoints (0 = epoch ends only)", R::free,
             0);
     t.add("resume", &O::resume, "continue from <checkpoints-dir>/<name>/latest.safetensors", R::free);
-    return t;
-  }();
+  });
   return table;
 }
 

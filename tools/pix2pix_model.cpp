@@ -23,25 +23,17 @@ class Pix2PixTrainModel : public ModelAdapter<Pix2Pix> {
   std::string describe() const override { return count("generator: U-Net", "discriminator: PatchGAN"); }
 };
 
-class Pix2PixKind : public TableModelKind<Pix2PixOptions> {
+class Pix2PixKind : public TableModelKind<Pix2PixOptions, Pix2PixTrainModel> {
  public:
-  Pix2PixKind() : TableModelKind(pix2pix_option_table()) {}
-  std::string name() const override { return "pix2pix"; }
-  std::string format() const override { return Pix2Pix::kFormat; }
-  bool unpaired() const override { return false; }
+  Pix2PixKind() : TableModelKind(pix2pix_option_table(), "pix2pix", /*unpaired=*/false) {}
   void validate() override { p2p::validate(opt_); }
   void check_size(int h, int w, const std::string& source) const override {
     check_unet_size(h, w, opt_.num_downs, source);
-  }
-  std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const override {
-    Pix2PixOptions o = opt_;
-    o.seed = seed;
-    return std::make_unique<Pix2PixTrainModel>(o, dev);
   }
 };
 
 }  // namespace
 
-P2P_REGISTER_MODEL("pix2pix", Pix2PixKind);
+P2P_REGISTER_MODEL(Pix2PixKind);
 
 }  // namespace p2p
