@@ -176,3 +176,15 @@ TEST_CASE("the README's option tables are the generated ones", "[cli][readme]") 
   INFO("regenerate with: pix2pix options --markdown\n" << tables);
   CHECK(readme.str().find(tables) != std::string::npos);
 }
+
+TEST_CASE("cycle_gan bench: both modes on the CPU through the shared bench", "[cli][cycle][bench]") {
+  const Run r = cli({"bench", "--model",    "cycle_gan", "--size",        "32", "--ngf",   "4", "--ndf",
+                     "4",     "--n-blocks", "1",         "--batch-sizes", "1",  "--iters", "2", "--warmup",
+                     "1",     "--device",   "cpu",       "--threads",     "1"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("model: cycle_gan, --n-blocks 1") != std::string::npos);
+  CHECK(r.out.find("excluded") != std::string::npos);
+  CHECK(r.out.find("included") != std::string::npos);
+  fails_with(cli({"bench", "--model", "cycle_gan", "--size", "30", "--device", "cpu"}), "divisible by 4");
+}
