@@ -57,8 +57,34 @@ void check_known(Format f, size_t size, const std::string& path) {
             "cannot decode image file '" << path << "' (" << size << " bytes): not a JPEG, PNG or BMP file");
 }
 
+uint32_t le(const unsigned char* b, int n) {
+  uint32_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = v << 8 | b[i];
+  return v;
+}
+
+// stb_image decodes a BMP cut short without complaint (it reads zeros past the end), so a 300-byte
+// file could declare and "decode" to 30 megapixels. An uncompressed BMP's pixel rows (padded to 4
+// bytes) must fit between its pixel-data offset and the end of the file; stb decodes no compressed
+// (RLE) BMP. Header layouts: BITMAPCOREHEADER (12 bytes: 16-bit sizes) or BITMAPINFOHEADER and later.
+void check_bmp_complete(const unsigned char* b, size_t size, const std::string& path) {
+  P2P_CHECK(size >= 26, "image file '" << path << "' is a truncated BMP (" << size << " bytes)");
+  const uint32_t offset = le(b + 10, 4), header = le(b + 14, 4);
+  const bool core = header == 12;
+  P2P_CHECK(core || size >= 34, "image file '" << path << "' is a truncated BMP (" << size << " bytes)");
+  const int64_t w = core ? le(b + 18, 2) : static_cast<int32_t>(le(b + 18, 4));
+  int64_t h = core ? static_cast<int16_t>(le(b + 20, 2)) : static_cast<int32_t>(le(b + 22, 4));
+  const int64_t bits = core ? le(b + 24, 2) : le(b + 28, 2);
+  if (h < 0) h = -h;  // a negative height means top-down rows
+  check_image_size(w, h, path, "BMP");
+  const int64_t need = offset + (w * bits + 31) / 32 * 4 * h;
+  P2P_CHECK(need <= static_cast<int64_t>(size),
+            "image file '" << path << "' is a truncated BMP (" << size << " bytes; its header needs " << need << ")");
+}
+
 // BMP through stb_image, whose header read gives the size before any pixel is decoded.
 ImageInfo probe_bmp(const unsigned char* bytes, size_t size, const std::string& path) {
+  check_bmp_complete(bytes, size, path);
   ImageInfo info{"bmp", 0, 0};
   int channels = 0;
   P2P_CHECK(stbi_info_from_memory(bytes, static_cast<int>(size), &info.w, &info.h, &channels),
