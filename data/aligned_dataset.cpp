@@ -5,10 +5,12 @@
 #include <atomic>
 #include <cctype>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "data/decoders.h"
 #include "runtime/check.h"
 #include "runtime/philox.h"
 
@@ -87,7 +89,10 @@ void AlignedDataset::resized_size(int half_w, int h, int& w_out, int& h_out) con
     w_out = h_out = opt_.load_size;
   } else if (scale_width_ && !(half_w == opt_.load_size && h >= opt_.crop_size)) {
     w_out = opt_.load_size;
-    h_out = std::max(static_cast<int>(static_cast<int64_t>(opt_.load_size) * h / half_w), opt_.crop_size);
+    // A thin image scales to a tall one: computed in 64 bits and clamped, so that check_pair_size
+    // sees the size and refuses it (no int overflow on the way).
+    const int64_t scaled = std::max(int64_t(opt_.load_size) * h / half_w, int64_t(opt_.crop_size));
+    h_out = int(std::min(scaled, int64_t(std::numeric_limits<int>::max())));
   }
 }
 
@@ -103,6 +108,9 @@ std::string AlignedDataset::check_pair_size(const std::string& path, int w, int 
   if (crop_ && (rw < opt_.crop_size || rh < opt_.crop_size))
     os << "'" << path << "': each half is " << rw << "x" << rh << " after --preprocess " << opt_.preprocess
        << ", smaller than --crop-size " << opt_.crop_size;
+  else if (int64_t(rw) * rh > kMaxImagePixels)
+    os << "'" << path << "' (" << w << "x" << h << "): each half would be " << rw << "x" << rh << " after --preprocess "
+       << opt_.preprocess << ", over the limit of " << (kMaxImagePixels >> 20) << " megapixels";
   return os.str();
 }
 
