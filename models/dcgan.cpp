@@ -12,31 +12,18 @@
 
 namespace p2p {
 
-Metadata dcgan_options_to_metadata(const DCGANOptions& o) {
-  return {{"nz", std::to_string(o.nz)},
-          {"ngf", std::to_string(o.ngf)},
-          {"ndf", std::to_string(o.ndf)},
-          {"nc", std::to_string(o.nc)},
-          {"image_size", std::to_string(o.image_size)},
-          {"lr", float_text(o.lr)},
-          {"beta1", float_text(o.beta1)},
-          {"beta2", float_text(o.beta2)},
-          {"seed", std::to_string(o.seed)}};
+namespace {
+// Every option, once: the checkpoint's "model" metadata in both directions.
+std::vector<OptionField> fields(DCGANOptions& o) {
+  return {{"nz", &o.nz}, {"ngf", &o.ngf},     {"ndf", &o.ndf},     {"nc", &o.nc},    {"image_size", &o.image_size},
+          {"lr", &o.lr}, {"beta1", &o.beta1}, {"beta2", &o.beta2}, {"seed", &o.seed}};
 }
+}  // namespace
+
+Metadata dcgan_options_to_metadata(const DCGANOptions& o) { return options_to_metadata(o, fields); }
 
 DCGANOptions dcgan_options_from_metadata(const Metadata& m, const std::string& what) {
-  const MetadataReader r(m, what);
-  DCGANOptions o;
-  o.nz = r.integer("nz");
-  o.ngf = r.integer("ngf");
-  o.ndf = r.integer("ndf");
-  o.nc = r.integer("nc");
-  o.image_size = r.integer("image_size");
-  o.lr = r.real("lr");
-  o.beta1 = r.real("beta1");
-  o.beta2 = r.real("beta2");
-  o.seed = r.seed("seed");
-  return o;
+  return options_from_metadata(m, what, fields);
 }
 
 DCGAN::DCGAN(const DCGANOptions& opt, Device dev) : opt_(opt), dev_(dev), noise_seed_(derive_seed(opt.seed, 3)) {
@@ -53,11 +40,7 @@ DCGAN::DCGAN(const DCGANOptions& opt, Device dev) : opt_(opt), dev_(dev), noise_
   D_ = std::make_unique<DCGANDiscriminator>(d, d_store_, "D");
   g_store_.finalize(dev, derive_seed(opt.seed, 1));
   d_store_.finalize(dev, derive_seed(opt.seed, 2));
-  for (AdamConfig* a : {&adam_g_, &adam_d_}) {
-    a->lr = opt.lr;
-    a->beta1 = opt.beta1;
-    a->beta2 = opt.beta2;
-  }
+  adam_g_ = adam_d_ = AdamConfig{opt.lr, opt.beta1, opt.beta2};
   losses_ = Tensor::zeros({3}, dev);
 }
 
@@ -151,26 +134,15 @@ std::string DCGAN::summary() const {
 }
 
 void DCGAN::save(const std::string& path, const Metadata& extra) {
-  Metadata meta = extra;
-  meta["format"] = kFormat;
-  meta["step"] = std::to_string(step_);
-  meta["seed"] = std::to_string(opt_.seed);
-  meta["model"] = json_object(dcgan_options_to_metadata(opt_));
-  save_safetensors(path, store_tensors({&g_store_, &d_store_}, true), meta);
+  save_checkpoint(path, {&g_store_, &d_store_}, kFormat, step_, opt_.seed, dcgan_options_to_metadata(opt_), extra);
 }
 
 Metadata DCGAN::load(const std::string& path) {
   SafetensorsFile f(path);
-  check_format(f, path, kFormat);
-  const std::string what = "checkpoint " + path;
-  const DCGANOptions saved = dcgan_options_from_metadata(parse_json_object(f.meta("model"), what), what);
-  check_same_option(path, "--nz", saved.nz, opt_.nz);
-  check_same_option(path, "--ngf", saved.ngf, opt_.ngf);
-  check_same_option(path, "--ndf", saved.ndf, opt_.ndf);
-  check_same_option(path, "--image-size", saved.image_size, opt_.image_size);
-  check_same_option(path, "image channels", saved.nc, opt_.nc);
-  for (NamedTensor& t : store_tensors({&g_store_, &d_store_}, true)) f.read_into(t.name, t.tensor, "");
-  step_ = parse_int(f.meta("step"), what + ": metadata step");
+  const Metadata model = checkpoint_model(f, path, kFormat);
+  check_same_options(path, model, dcgan_options_to_metadata(opt_), {"nz", "ngf", "ndf", "nc", "image_size"});
+  const DCGANOptions saved = dcgan_options_from_metadata(model, "checkpoint " + path);
+  step_ = read_checkpoint(f, path, {&g_store_, &d_store_});
   opt_.seed = saved.seed;
   noise_seed_ = derive_seed(saved.seed, 3);
   return f.metadata();

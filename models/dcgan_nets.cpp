@@ -141,52 +141,26 @@ DCGANDiscriminator::DCGANDiscriminator(const DCGANDiscriminatorOptions& o, Param
     if (l.norm) norm.emplace(store, prefix + ".norm" + std::to_string(k), NormKind::batch, l.cout);
     std::optional<LeakyReLU> lrelu;
     if (k + 1 < convs.size()) lrelu.emplace(0.2f);
-    stages_.push_back(Stage{std::move(conv), std::move(norm), std::move(lrelu)});
+    stack_.add(std::move(conv), std::move(norm), std::move(lrelu));
   }
 }
 
-int64_t DCGANDiscriminator::num_params() const {
-  int64_t n = 0;
-  for (const Stage& s : stages_) n += s.conv.num_params() + (s.norm ? s.norm->num_params() : 0);
-  return n;
-}
+int64_t DCGANDiscriminator::num_params() const { return stack_.num_params(); }
 
 const Tensor& DCGANDiscriminator::forward(const Tensor& x, bool training) {
   P2P_CHECK(x.rank() == 4 && x.c() == opts_.nc && x.h() == opts_.image_size && x.w() == opts_.image_size,
             prefix_ << ": expected images [N, " << opts_.nc << ", " << opts_.image_size << ", " << opts_.image_size
                     << "], got " << shape_str(x.shape()));
-  const Tensor* h = &x;
-  for (Stage& s : stages_) {
-    h = &s.conv.forward(*h);
-    if (s.norm) h = &s.norm->forward(*h, training);
-    if (s.lrelu) h = &s.lrelu->forward(*h);
-  }
-  return *h;
+  return stack_.forward(x, training);
 }
 
 void DCGANDiscriminator::backward(const Tensor& dy, Tensor* dx, bool param_grads) {
-  const Tensor* g = &dy;
-  for (size_t k = stages_.size(); k-- > 0;) {
-    Stage& s = stages_[k];
-    if (s.lrelu) {
-      s.lrelu->backward(*g, &s.g_lrelu);
-      g = &s.g_lrelu;
-    }
-    if (s.norm) {
-      s.norm->backward(*g, &s.g_norm, param_grads);
-      g = &s.g_norm;
-    }
-    s.conv.backward(*g, k > 0 ? &s.g_in : dx, param_grads);  // the image's dx only when asked (G's step)
-    g = &s.g_in;
-  }
+  stack_.backward(dy, dx, param_grads);  // the image's dx only when asked (the generator's step)
 }
 
 std::string DCGANDiscriminator::summary() const {
   std::ostringstream os;
-  for (const Stage& s : stages_) {
-    summary_row(os, s.conv.name(), s.conv.output(), s.conv.num_params());
-    if (s.norm) summary_row(os, s.norm->name(), s.norm->output(), s.norm->num_params());
-  }
+  stack_.summary(os, prefix_);
   os << "DCGAN discriminator: " << opts_.image_size << "x" << opts_.image_size << ", " << num_params()
      << " parameters\n";
   return os.str();

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "models/conv_stack.h"
 #include "models/layers.h"
 #include "nn/activation.h"
 #include "nn/conv.h"
@@ -102,15 +103,9 @@ class DCGANDiscriminator {
   int64_t num_params() const;
 
  private:
-  struct Stage {
-    Conv2d conv;
-    std::optional<Norm2d> norm;
-    std::optional<LeakyReLU> lrelu;  // every stage but the head
-    Tensor g_lrelu, g_norm, g_in;
-  };
   DCGANDiscriminatorOptions opts_;
   std::string prefix_;
-  std::vector<Stage> stages_;
+  ConvStack stack_;  // LeakyReLU after every stage but the head
 };
 
 }  // namespace p2p

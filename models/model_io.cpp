@@ -1,6 +1,8 @@
 #include "models/model_io.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <type_traits>
 
 #include "runtime/check.h"
 
@@ -40,17 +42,40 @@ float parse_float(const std::string& s, const std::string& what) {
   return v;
 }
 
-const std::string& MetadataReader::text(const char* key) const {
-  auto it = m_.find(key);
-  P2P_CHECK(it != m_.end(), what_ << ": model option '" << key << "' is missing");
-  return it->second;
+Metadata fields_to_metadata(const std::vector<OptionField>& fields) {
+  Metadata m;
+  for (const OptionField& f : fields)
+    m[f.key] = std::visit(
+        [](auto* v) -> std::string {
+          using T = std::remove_pointer_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>)
+            return *v;
+          else if constexpr (std::is_same_v<T, float>)
+            return float_text(*v);
+          else
+            return std::to_string(*v);
+        },
+        f.value);
+  return m;
 }
-int MetadataReader::integer(const char* key) const {
-  return static_cast<int>(parse_int(text(key), what_ + ": option " + key));
-}
-float MetadataReader::real(const char* key) const { return parse_float(text(key), what_ + ": option " + key); }
-uint64_t MetadataReader::seed(const char* key) const {
-  return static_cast<uint64_t>(parse_int(text(key), what_ + ": option " + key));
+
+void fields_from_metadata(const std::vector<OptionField>& fields, const Metadata& m, const std::string& what) {
+  for (const OptionField& f : fields) {
+    auto it = m.find(f.key);
+    P2P_CHECK(it != m.end(), what << ": model option '" << f.key << "' is missing");
+    const std::string &text = it->second, name = what + ": option " + f.key;
+    std::visit(
+        [&](auto* v) {
+          using T = std::remove_pointer_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>)
+            *v = text;
+          else if constexpr (std::is_same_v<T, float>)
+            *v = parse_float(text, name);
+          else
+            *v = static_cast<T>(parse_int(text, name));
+        },
+        f.value);
+  }
 }
 
 std::vector<NamedTensor> store_tensors(std::initializer_list<ParamStore*> stores, bool with_optimizer) {
@@ -65,14 +90,36 @@ std::vector<NamedTensor> store_tensors(std::initializer_list<ParamStore*> stores
   return out;
 }
 
-void check_format(const SafetensorsFile& f, const std::string& path, const char* format) {
-  P2P_CHECK(f.meta("format") == format,
-            "checkpoint " << path << ": format '" << f.meta("format") << "', this model reads '" << format << "'");
+void save_checkpoint(const std::string& path, std::initializer_list<ParamStore*> stores, const char* format,
+                     int64_t step, uint64_t seed, const Metadata& model, const Metadata& extra) {
+  Metadata meta = extra;
+  meta["format"] = format;
+  meta["step"] = std::to_string(step);
+  meta["seed"] = std::to_string(seed);
+  meta["model"] = json_object(model);
+  save_safetensors(path, store_tensors(stores, true), meta);
 }
 
-void check_same_option(const std::string& path, const char* option, int saved, int ours) {
-  P2P_CHECK(saved == ours,
-            "checkpoint " << path << " was trained with " << option << " " << saved << ", this model has " << ours);
+Metadata checkpoint_model(const SafetensorsFile& f, const std::string& path, const char* format) {
+  P2P_CHECK(f.meta("format") == format,
+            "checkpoint " << path << ": format '" << f.meta("format") << "', this model reads '" << format << "'");
+  return parse_json_object(f.meta("model"), "checkpoint " + path);
+}
+
+int64_t read_checkpoint(const SafetensorsFile& f, const std::string& path, std::initializer_list<ParamStore*> stores) {
+  for (NamedTensor& t : store_tensors(stores, true)) f.read_into(t.name, t.tensor);
+  return parse_int(f.meta("step"), "checkpoint " + path + ": metadata step");
+}
+
+void check_same_options(const std::string& path, const Metadata& saved, const Metadata& ours,
+                        std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    std::string flag = std::string("--") + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    const std::string theirs = saved.count(key) ? saved.at(key) : "(none)";
+    P2P_CHECK(theirs == ours.at(key), "checkpoint " << path << " was trained with " << flag << " " << theirs
+                                                    << ", this model has " << ours.at(key));
+  }
 }
 
 }  // namespace p2p

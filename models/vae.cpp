@@ -13,35 +13,19 @@
 
 namespace p2p {
 
-Metadata vae_options_to_metadata(const VAEOptions& o) {
-  return {{"latent", std::to_string(o.latent)},
-          {"nc", std::to_string(o.nc)},
-          {"ngf", std::to_string(o.ngf)},
-          {"ndf", std::to_string(o.ndf)},
-          {"image_size", std::to_string(o.image_size)},
-          {"recon", o.recon},
-          {"beta", float_text(o.beta)},
-          {"lr", float_text(o.lr)},
-          {"beta1", float_text(o.beta1)},
-          {"beta2", float_text(o.beta2)},
-          {"seed", std::to_string(o.seed)}};
+namespace {
+// Every option, once: the checkpoint's "model" metadata in both directions.
+std::vector<OptionField> fields(VAEOptions& o) {
+  return {{"latent", &o.latent},         {"nc", &o.nc},       {"ngf", &o.ngf},   {"ndf", &o.ndf},
+          {"image_size", &o.image_size}, {"recon", &o.recon}, {"beta", &o.beta}, {"lr", &o.lr},
+          {"beta1", &o.beta1},           {"beta2", &o.beta2}, {"seed", &o.seed}};
 }
+}  // namespace
+
+Metadata vae_options_to_metadata(const VAEOptions& o) { return options_to_metadata(o, fields); }
 
 VAEOptions vae_options_from_metadata(const Metadata& m, const std::string& what) {
-  const MetadataReader r(m, what);
-  VAEOptions o;
-  o.latent = r.integer("latent");
-  o.nc = r.integer("nc");
-  o.ngf = r.integer("ngf");
-  o.ndf = r.integer("ndf");
-  o.image_size = r.integer("image_size");
-  o.recon = r.text("recon");
-  o.beta = r.real("beta");
-  o.lr = r.real("lr");
-  o.beta1 = r.real("beta1");
-  o.beta2 = r.real("beta2");
-  o.seed = r.seed("seed");
-  return o;
+  return options_from_metadata(m, what, fields);
 }
 
 namespace {
@@ -68,9 +52,7 @@ VAE::VAE(const VAEOptions& opt, Device dev) : opt_(validated(opt)), dev_(dev), e
   d.tanh = opt.recon == "mse";
   Dec_ = std::make_unique<DCGANGenerator>(d, store_, "Dec");
   store_.finalize(dev, derive_seed(opt.seed, 1));
-  adam_.lr = opt.lr;
-  adam_.beta1 = opt.beta1;
-  adam_.beta2 = opt.beta2;
+  adam_ = AdamConfig{opt.lr, opt.beta1, opt.beta2};
   losses_ = Tensor::zeros({2}, dev);
 }
 
@@ -187,28 +169,15 @@ std::string VAE::summary() const {
 }
 
 void VAE::save(const std::string& path, const Metadata& extra) {
-  Metadata meta = extra;
-  meta["format"] = kFormat;
-  meta["step"] = std::to_string(step_);
-  meta["seed"] = std::to_string(opt_.seed);
-  meta["model"] = json_object(vae_options_to_metadata(opt_));
-  save_safetensors(path, store_tensors({&store_}, true), meta);
+  save_checkpoint(path, {&store_}, kFormat, step_, opt_.seed, vae_options_to_metadata(opt_), extra);
 }
 
 Metadata VAE::load(const std::string& path) {
   SafetensorsFile f(path);
-  check_format(f, path, kFormat);
-  const std::string what = "checkpoint " + path;
-  const VAEOptions saved = vae_options_from_metadata(parse_json_object(f.meta("model"), what), what);
-  check_same_option(path, "--latent", saved.latent, opt_.latent);
-  check_same_option(path, "--ngf", saved.ngf, opt_.ngf);
-  check_same_option(path, "--ndf", saved.ndf, opt_.ndf);
-  check_same_option(path, "--image-size", saved.image_size, opt_.image_size);
-  check_same_option(path, "image channels", saved.nc, opt_.nc);
-  P2P_CHECK(saved.recon == opt_.recon,
-            "checkpoint " << path << " was trained with --recon " << saved.recon << ", this model has " << opt_.recon);
-  for (NamedTensor& t : store_tensors({&store_}, true)) f.read_into(t.name, t.tensor);
-  step_ = parse_int(f.meta("step"), what + ": metadata step");
+  const Metadata model = checkpoint_model(f, path, kFormat);
+  check_same_options(path, model, vae_options_to_metadata(opt_), {"latent", "ngf", "ndf", "nc", "image_size", "recon"});
+  const VAEOptions saved = vae_options_from_metadata(model, "checkpoint " + path);
+  step_ = read_checkpoint(f, path, {&store_});
   opt_.seed = saved.seed;
   eps_seed_ = derive_seed(saved.seed, 5);
   return f.metadata();
