@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "data/aligned_dataset.h"  // the usual source; its users include the loader alone
 #include "data/sample_source.h"
 #include "runtime/tensor.h"
 
