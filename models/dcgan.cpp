@@ -46,9 +46,10 @@ DCGAN::DCGAN(const DCGANOptions& opt, Device dev) : opt_(opt), dev_(dev), noise_
 
 DCGANLosses DCGAN::train_step(const Tensor& real) {
   const int s = opt_.image_size;
-  P2P_CHECK(real.rank() == 4 && real.c() == opt_.nc && real.h() == s && real.w() == s && real.n() > 1,
-            "DCGAN: expected a batch of at least 2 images [N, " << opt_.nc << ", " << s << ", " << s << "], got "
-                                                                << shape_str(real.shape()));
+  // A batch of one is fine: every batch norm sees at least a 4x4 map per channel.
+  P2P_CHECK(real.rank() == 4 && real.c() == opt_.nc && real.h() == s && real.w() == s,
+            "DCGAN: expected a batch of images [N, " << opt_.nc << ", " << s << ", " << s << "], got "
+                                                     << shape_str(real.shape()));
   const int n = real.n();
   ensure_buffer(real_, real.shape(), dev_);
   real_.copy_from(real);

@@ -67,7 +67,6 @@ const Tensor& VAE::to_device(const Tensor& x, Tensor& buf) {
 
 VAELosses VAE::train_step(const Tensor& x) {
   to_device(x, x_);
-  P2P_CHECK(x_.n() > 1, "VAE: batch norm in training needs a batch of at least 2 images, got " << x_.n());
   const int n = x_.n();
   Tensor recon = losses_.slice(0, {1}), kl = losses_.slice(1, {1});
   const bool bce = opt_.recon == "bce";
