@@ -48,8 +48,8 @@ std::shared_ptr<const Halves> ImageFolder::halves(size_t index) const {
   const int w = img.w <= img.h ? s : static_cast<int>(int64_t(s) * img.w / img.h);
   const int h = img.h < img.w ? s : static_cast<int>(int64_t(s) * img.h / img.w);
   if (w != img.w || h != img.h) img = resize_bicubic(img, w, h);
-  // CenterCrop: offsets round((side - s) / 2).
-  const int x0 = static_cast<int>(std::lround((w - s) / 2.0)), y0 = static_cast<int>(std::lround((h - s) / 2.0));
+  // CenterCrop: offsets round((side - s) / 2) by Python's round, half to even (std::lrint's default).
+  const int x0 = static_cast<int>(std::lrint((w - s) / 2.0)), y0 = static_cast<int>(std::lrint((h - s) / 2.0));
   auto out = std::make_shared<Halves>();
   out->a = crop(img, x0, y0, s, s);
   if (cache_) cache_->insert(path, out);

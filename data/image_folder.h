@@ -2,7 +2,8 @@
 // VAE read them, torchvision's ImageFolder with pytorch/examples dcgan's transform:
 //   Resize(image_size)      bicubic (resize_bicubic), the short side to image_size, the long side
 //                           to int(image_size * long / short) as torchvision computes it
-//   CenterCrop(image_size)  offset round((side - image_size) / 2) on each axis
+//   CenterCrop(image_size)  offset round((side - image_size) / 2) on each axis (half to even, as
+//                           Python's round)
 //   flip (off by default, as the reference): a horizontal flip drawn from Philox with key
 //                           seed ^ kFolderAugmentKey and counter (index, epoch), word 2's top bit, so
 //                           a sample is a pure function of (seed, epoch, index) (exact resume)

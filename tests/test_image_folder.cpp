@@ -118,6 +118,11 @@ TEST_CASE("image folder errors name the folder or the file", "[noise][data]") {
   CHECK_THROWS_WITH(halves.get(2, 0), Catch::Contains("odd.png' (15x8) has no left half"));
   o.half = "top";
   CHECK_THROWS_WITH(ImageFolder(o), Catch::Contains("--half: unknown value 'top'"));
+  // Not an error: an image smaller than the size (8x6 for 16) is resized up like any other, to 21x16.
+  std::filesystem::create_directories(dir.file("tiny"));
+  save_png(dir.file("tiny/tiny.png"), Image(8, 6));
+  CHECK(same(ImageFolder(options(dir.file("tiny"), 16)).get(0, 0),
+             image_to_tensor(crop(resize_bicubic(Image(8, 6), 21, 16), 2, 0, 16, 16))));  // round(2.5) = 2
 }
 
 TEST_CASE("grid: 64 images make 8 x 8 tiles with a white gap", "[noise][data]") {
