@@ -1,6 +1,6 @@
-// What the DCGAN and VAE checkpoints share (models/dcgan.h, models/vae.h): options as metadata text
-// (floats with 9 significant digits, an exact round trip), the stores' tensors by name, and the
-// checks on a file being read back.
+// What the models' checkpoints share: options as metadata text (floats with 9 significant digits,
+// an exact round trip) and the stores' tensors by name (all models); option field lists, the
+// checkpoint write and the checks on reading one back (the DCGAN and the VAE).
 #pragma once
 #include <cstdint>
 #include <initializer_list>
@@ -49,7 +49,7 @@ std::vector<NamedTensor> store_tensors(std::initializer_list<ParamStore*> stores
 // keys, then format, step, seed and model (the options as a JSON object), atomically.
 void save_checkpoint(const std::string& path, std::initializer_list<ParamStore*> stores, const char* format,
                      int64_t step, uint64_t seed, const Metadata& model, const Metadata& extra);
-// Opens a checkpoint of save_checkpoint, checks its format (the error names the file and both
+// For a checkpoint of save_checkpoint: checks its format (the error names the file and both
 // formats) and returns its model options' metadata.
 Metadata checkpoint_model(const SafetensorsFile& f, const std::string& path, const char* format);
 // Reads the stores' tensors (after the caller compared the options) and returns the saved step.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "models/dcgan.h"
 #include "models/vae.h"
 #include "tests/data_fixtures.h"
 #include "tests/noise_fixtures.h"
@@ -116,4 +117,10 @@ TEST_CASE("VAE bad options and inputs are clear errors", "[vae][model]") {
   VAE bce(small_options("bce"), Device::CPU);
   bce.save(dir.file("bce.safetensors"), {});
   CHECK_THROWS_WITH(m.load(dir.file("bce.safetensors")), Catch::Contains("--recon bce, this model has mse"));
+  DCGANOptions d;
+  d.image_size = 16;
+  d.ngf = d.ndf = 4;
+  DCGAN(d, Device::CPU).save(dir.file("dcgan.safetensors"), {});
+  CHECK_THROWS_WITH(m.load(dir.file("dcgan.safetensors")),
+                    Catch::Contains("format 'dcgan-cpp-1', this model reads 'vae-cpp-1'"));
 }
