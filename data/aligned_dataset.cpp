@@ -30,11 +30,16 @@ bool is_image_name(const fs::path& p) {
 
 }  // namespace
 
-std::vector<std::string> list_images(const std::string& dir) {
+std::vector<std::string> list_images(const std::string& dir, bool recursive) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
+  auto take = [&](const fs::directory_entry& entry) {
     if (entry.is_regular_file(ec) && is_image_name(entry.path())) files.push_back(entry.path().string());
+  };
+  if (recursive)
+    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) take(entry);
+  else
+    for (const auto& entry : fs::directory_iterator(dir, ec)) take(entry);
   P2P_CHECK(!ec, "cannot list folder '" << dir << "': " << ec.message());
   std::sort(files.begin(), files.end());
   return files;
@@ -152,46 +157,6 @@ Augment AlignedDataset::augment(const Halves& h, size_t index, uint64_t epoch) c
   aug.flip = opt_.flip && (r.v[2] >> 31) != 0;
   return aug;
 }
-
-namespace {
-
-// image_to_tensor's value for each byte, computed by the same expression, so the table gives its bits.
-struct ByteToUnit {
-  float v[256];
-  ByteToUnit() {
-    for (int i = 0; i < 256; ++i) v[i] = (static_cast<uint8_t>(i) / 255.0f - 0.5f) / 0.5f;
-  }
-};
-const ByteToUnit kByteToUnit;
-
-// The w x h window at (x0, y0) of img, mirrored when flip, as planar floats: one pass, no copies.
-void write_window(const Image& img, int x0, int y0, int w, int h, bool flip, float* out) {
-  const float* lut = kByteToUnit.v;
-  const size_t plane = static_cast<size_t>(w) * h;
-  for (int y = 0; y < h; ++y) {
-    const uint8_t* row = img.px.data() + (static_cast<size_t>(y0 + y) * img.w + x0) * 3;
-    float* r = out + static_cast<size_t>(y) * w;
-    float* g = r + plane;
-    float* b = g + plane;
-    if (flip) {
-      for (int x = 0; x < w; ++x) {
-        const uint8_t* p = row + static_cast<size_t>(w - 1 - x) * 3;
-        r[x] = lut[p[0]];
-        g[x] = lut[p[1]];
-        b[x] = lut[p[2]];
-      }
-    } else {
-      for (int x = 0; x < w; ++x) {
-        const uint8_t* p = row + static_cast<size_t>(x) * 3;
-        r[x] = lut[p[0]];
-        g[x] = lut[p[1]];
-        b[x] = lut[p[2]];
-      }
-    }
-  }
-}
-
-}  // namespace
 
 void AlignedDataset::write_sample(const Halves& h, const Augment& aug, float* a, float* b) const {
   const Shape s = sample_shape(h);

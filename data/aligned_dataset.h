@@ -32,6 +32,7 @@
 
 #include "data/image.h"
 #include "data/pair_cache.h"
+#include "data/sample_source.h"
 #include "runtime/tensor.h"
 
 namespace p2p {
@@ -51,16 +52,11 @@ struct BadFile {
 // One error text for all of them: the first `listed` problems, then "and N more".
 std::string bad_files_message(const std::vector<BadFile>& bad, size_t listed = 10);
 
-// The crop offsets and flip a sample received (in the resized image's pixels).
-struct Augment {
-  int x = 0, y = 0;
-  bool flip = false;
-};
+// The files of a folder that look like images (.jpg .jpeg .png .bmp, any case), sorted by path;
+// with recursive, those of its subfolders too.
+std::vector<std::string> list_images(const std::string& dir, bool recursive = false);
 
-// The files of a folder that look like images (.jpg .jpeg .png .bmp, any case), sorted by name.
-std::vector<std::string> list_images(const std::string& dir);
-
-class AlignedDataset {
+class AlignedDataset : public SampleSource {
  public:
   // Scans dataroot/phase, or dataroot itself when it holds images directly. Errors: missing or
   // empty folder, unknown --direction / --preprocess value, bad sizes, crop larger than load size.
@@ -72,8 +68,9 @@ class AlignedDataset {
     Augment augment;
   };
 
-  size_t size() const { return files_.size(); }
-  const std::vector<std::string>& files() const { return files_; }
+  const std::vector<std::string>& files() const override { return files_; }
+  uint64_t seed() const override { return opt_.seed; }
+  bool paired() const override { return true; }
   const DatasetOptions& options() const { return opt_; }
   const std::string& folder() const { return folder_; }
 
@@ -82,13 +79,13 @@ class AlignedDataset {
 
   // The pieces of get() the loader calls to write a batch in place (all thread-safe):
   // the halves of file `index` (from the cache, or decoded, resized and offered to the cache);
-  std::shared_ptr<const Halves> halves(size_t index) const;
+  std::shared_ptr<const Halves> halves(size_t index) const override;
   // the [1, 3, H, W] shape its samples take, and the crop and flip of (index, epoch);
-  Shape sample_shape(const Halves& h) const;
-  Augment augment(const Halves& h, size_t index, uint64_t epoch) const;
+  Shape sample_shape(const Halves& h) const override;
+  Augment augment(const Halves& h, size_t index, uint64_t epoch) const override;
   // A and B (after --direction) cropped, flipped and converted to [-1, 1], each 3 * H * W floats
   // written planar (CHW) from `a` and `b`.
-  void write_sample(const Halves& h, const Augment& aug, float* a, float* b) const;
+  void write_sample(const Halves& h, const Augment& aug, float* a, float* b) const override;
 
   struct ScanResult {
     std::vector<BadFile> bad;

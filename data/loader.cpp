@@ -23,7 +23,7 @@ std::vector<size_t> epoch_permutation(size_t n, uint64_t seed, uint64_t epoch) {
   return p;
 }
 
-Loader::Loader(const AlignedDataset& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned)
+Loader::Loader(const SampleSource& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned)
     : ds_(dataset),
       batch_size_(batch_size),
       threads_(threads),
@@ -56,7 +56,7 @@ void Loader::start_epoch(uint64_t epoch, size_t first_batch) {
             "start_epoch: first batch " << first_batch << " is past the epoch's " << batches << " batches");
   epoch_ = epoch;
   if (shuffle_) {
-    order_ = epoch_permutation(ds_.size(), ds_.options().seed, epoch);
+    order_ = epoch_permutation(ds_.size(), ds_.seed(), epoch);
   } else {
     order_.resize(ds_.size());
     std::iota(order_.begin(), order_.end(), size_t{0});
@@ -86,14 +86,15 @@ Batch Loader::make_batch(size_t k) const {
       shape = ds_.sample_shape(*h);
       const Shape batch_shape{static_cast<int64_t>(hi - lo), shape[1], shape[2], shape[3]};
       b.A = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
-      b.B = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
+      if (ds_.paired()) b.B = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
     }
     const Shape s = ds_.sample_shape(*h);
     P2P_CHECK(s == shape, "cannot batch '" << path << "' (A " << shape_str(s) << ") with '" << b.paths[0] << "' (A "
                                            << shape_str(shape) << "): samples differ in size; use a --preprocess "
                                            << "that resizes or crops to one size, or --batch-size 1");
     // Straight into the batch: the sample's crop, flip and conversion write its slot, nothing else.
-    ds_.write_sample(*h, ds_.augment(*h, index, epoch_), b.A.batch(i - lo).data(), b.B.batch(i - lo).data());
+    ds_.write_sample(*h, ds_.augment(*h, index, epoch_), b.A.batch(i - lo).data(),
+                     ds_.paired() ? b.B.batch(i - lo).data() : nullptr);
     b.paths.push_back(path);
   }
   return b;

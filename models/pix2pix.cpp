@@ -1,49 +1,16 @@
 #include "models/pix2pix.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
 
 #include "kernels/elementwise.h"
 #include "kernels/loss.h"
 #include "models/gan.h"
+#include "models/model_io.h"
 #include "nn/buffer.h"
 #include "runtime/check.h"
 
 namespace p2p {
-namespace {
-
-std::string float_text(float x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(x));  // 9 digits: exact float round trip
-  return buf;
-}
-
-int64_t parse_int(const std::string& s, const std::string& what) {
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  P2P_CHECK(used == s.size() && !s.empty(), what << ": '" << s << "' is not an integer");
-  return v;
-}
-
-float parse_float(const std::string& s, const std::string& what) {
-  size_t used = 0;
-  float v = 0;
-  try {
-    v = std::stof(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  P2P_CHECK(used == s.size() && !s.empty(), what << ": '" << s << "' is not a number");
-  return v;
-}
-
-}  // namespace
 
 Metadata pix2pix_options_to_metadata(const Pix2PixOptions& o) {
   return {{"input_nc", std::to_string(o.input_nc)},
@@ -200,15 +167,7 @@ std::string Pix2Pix::summary() const {
 }
 
 std::vector<NamedTensor> Pix2Pix::named_tensors(bool with_optimizer) {
-  std::vector<NamedTensor> out;
-  for (ParamStore* s : {&g_store_, &d_store_}) {
-    for (const auto& e : s->params()) out.push_back({e.name, s->values().slice(e.offset, e.shape)});
-    for (const auto& e : s->buffer_entries()) out.push_back({e.name, s->buffers().slice(e.offset, e.shape)});
-    if (!with_optimizer) continue;
-    for (const auto& e : s->params()) out.push_back({"adam_m." + e.name, s->adam_m().slice(e.offset, e.shape)});
-    for (const auto& e : s->params()) out.push_back({"adam_v." + e.name, s->adam_v().slice(e.offset, e.shape)});
-  }
-  return out;
+  return store_tensors({&g_store_, &d_store_}, with_optimizer);
 }
 
 void Pix2Pix::save(const std::string& path, const Metadata& extra) {
