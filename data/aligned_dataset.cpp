@@ -5,10 +5,12 @@
 #include <atomic>
 #include <cctype>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "data/decoders.h"
 #include "runtime/check.h"
 #include "runtime/philox.h"
 
@@ -28,11 +30,16 @@ bool is_image_name(const fs::path& p) {
 
 }  // namespace
 
-std::vector<std::string> list_images(const std::string& dir) {
+std::vector<std::string> list_images(const std::string& dir, bool recursive) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
+  auto take = [&](const fs::directory_entry& entry) {
     if (entry.is_regular_file(ec) && is_image_name(entry.path())) files.push_back(entry.path().string());
+  };
+  if (recursive)
+    for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) take(entry);
+  else
+    for (const auto& entry : fs::directory_iterator(dir, ec)) take(entry);
   P2P_CHECK(!ec, "cannot list folder '" << dir << "': " << ec.message());
   std::sort(files.begin(), files.end());
   return files;
@@ -90,7 +97,10 @@ void AlignedDataset::resized_size(int half_w, int h, int& w_out, int& h_out) con
     w_out = h_out = opt_.load_size;
   } else if (scale_width_ && !(half_w == opt_.load_size && h >= opt_.crop_size)) {
     w_out = opt_.load_size;
-    h_out = std::max(static_cast<int>(static_cast<int64_t>(opt_.load_size) * h / half_w), opt_.crop_size);
+    // A thin image scales to a tall one: computed in 64 bits and clamped, so that check_pair_size
+    // sees the size and refuses it (no int overflow on the way).
+    const int64_t scaled = std::max(int64_t(opt_.load_size) * h / half_w, int64_t(opt_.crop_size));
+    h_out = int(std::min(scaled, int64_t(std::numeric_limits<int>::max())));
   }
 }
 
@@ -106,6 +116,9 @@ std::string AlignedDataset::check_pair_size(const std::string& path, int w, int 
   if (crop_ && (rw < opt_.crop_size || rh < opt_.crop_size))
     os << "'" << path << "': each half is " << rw << "x" << rh << " after --preprocess " << opt_.preprocess
        << ", smaller than --crop-size " << opt_.crop_size;
+  else if (int64_t(rw) * rh > kMaxImagePixels)
+    os << "'" << path << "' (" << w << "x" << h << "): each half would be " << rw << "x" << rh << " after --preprocess "
+       << opt_.preprocess << ", over the limit of " << (kMaxImagePixels >> 20) << " megapixels";
   return os.str();
 }
 
@@ -154,46 +167,6 @@ Augment AlignedDataset::augment(const Halves& h, size_t index, uint64_t epoch) c
   return aug;
 }
 
-namespace {
-
-// image_to_tensor's value for each byte, computed by the same expression, so the table gives its bits.
-struct ByteToUnit {
-  float v[256];
-  ByteToUnit() {
-    for (int i = 0; i < 256; ++i) v[i] = (static_cast<uint8_t>(i) / 255.0f - 0.5f) / 0.5f;
-  }
-};
-const ByteToUnit kByteToUnit;
-
-// The w x h window at (x0, y0) of img, mirrored when flip, as planar floats: one pass, no copies.
-void write_window(const Image& img, int x0, int y0, int w, int h, bool flip, float* out) {
-  const float* lut = kByteToUnit.v;
-  const size_t plane = static_cast<size_t>(w) * h;
-  for (int y = 0; y < h; ++y) {
-    const uint8_t* row = img.px.data() + (static_cast<size_t>(y0 + y) * img.w + x0) * 3;
-    float* r = out + static_cast<size_t>(y) * w;
-    float* g = r + plane;
-    float* b = g + plane;
-    if (flip) {
-      for (int x = 0; x < w; ++x) {
-        const uint8_t* p = row + static_cast<size_t>(w - 1 - x) * 3;
-        r[x] = lut[p[0]];
-        g[x] = lut[p[1]];
-        b[x] = lut[p[2]];
-      }
-    } else {
-      for (int x = 0; x < w; ++x) {
-        const uint8_t* p = row + static_cast<size_t>(x) * 3;
-        r[x] = lut[p[0]];
-        g[x] = lut[p[1]];
-        b[x] = lut[p[2]];
-      }
-    }
-  }
-}
-
-}  // namespace
-
 void AlignedDataset::write_sample(const Halves& h, const Augment& aug, float* a, float* b) const {
   const Shape s = sample_shape(h);
   const int w = static_cast<int>(s[3]), ht = static_cast<int>(s[2]);
@@ -206,10 +179,8 @@ void AlignedDataset::write_image(const Halves& h, const Augment& aug, float* out
   write_window(h.a, aug.x, aug.y, static_cast<int>(s[3]), static_cast<int>(s[2]), aug.flip, out);
 }
 
-PairSource::Prepared AlignedDataset::prepare(size_t index, uint64_t epoch) const {
-  std::shared_ptr<const Halves> h = halves(index);
-  const Augment aug = augment(*h, index, epoch);
-  return {sample_shape(*h), files_[index], [this, h, aug](float* a, float* b) { write_sample(*h, aug, a, b); }};
+SampleSource::Prepared AlignedDataset::prepare(size_t index, uint64_t epoch) const {
+  return prepare_file(*this, index, epoch);
 }
 
 AlignedDataset::Sample AlignedDataset::get(size_t index, uint64_t epoch) const {

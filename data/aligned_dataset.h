@@ -32,7 +32,7 @@
 
 #include "data/image.h"
 #include "data/pair_cache.h"
-#include "data/pair_source.h"
+#include "data/sample_source.h"
 #include "runtime/tensor.h"
 
 namespace p2p {
@@ -55,16 +55,11 @@ struct BadFile {
 // One error text for all of them: the first `listed` problems, then "and N more".
 std::string bad_files_message(const std::vector<BadFile>& bad, size_t listed = 10);
 
-// The crop offsets and flip a sample received (in the resized image's pixels).
-struct Augment {
-  int x = 0, y = 0;
-  bool flip = false;
-};
+// The files of a folder that look like images (.jpg .jpeg .png .bmp, any case), sorted by path;
+// with recursive, those of its subfolders too.
+std::vector<std::string> list_images(const std::string& dir, bool recursive = false);
 
-// The files of a folder that look like images (.jpg .jpeg .png .bmp, any case), sorted by name.
-std::vector<std::string> list_images(const std::string& dir);
-
-class AlignedDataset : public PairSource {
+class AlignedDataset : public SampleSource {
  public:
   // Scans dataroot/phase, or dataroot itself when it holds images directly. Errors: missing or
   // empty folder, unknown --direction / --preprocess value, bad sizes, crop larger than load size.
@@ -78,6 +73,7 @@ class AlignedDataset : public PairSource {
 
   size_t size() const override { return files_.size(); }
   uint64_t seed() const override { return opt_.seed; }
+  bool paired() const override { return true; }
   Prepared prepare(size_t index, uint64_t epoch) const override;
   const std::vector<std::string>& files() const { return files_; }
   const DatasetOptions& options() const { return opt_; }

@@ -1,4 +1,5 @@
-// Image files through stb_image / stb_image_write, crops, flips and the tensor conversions.
+// Image files (JPEG and PNG through data/decoders.h, BMP through stb_image, writing through
+// stb_image_write), crops, flips and the tensor conversions.
 #include "data/image.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <iterator>
 #include <limits>
 
+#include "data/decoders.h"
 #include "runtime/check.h"
 #include "stb_image.h"
 #include "stb_image_write.h"
@@ -35,18 +37,75 @@ std::vector<unsigned char> read_file(const std::string& path) {
   return bytes;
 }
 
-// stb_image decodes a JPEG cut short without complaint (it pads the missing entropy-coded data with
-// zero bits), so a truncated file would come back as a silently grey-smeared image. A complete JPEG
-// ends its last scan (the last SOS marker, FF DA) with an EOI marker (FF D9); inside a scan every FF
-// byte is followed by 00 or a restart marker, so FF D9 there can only be the real end.
-bool jpeg_is_complete(const unsigned char* b, size_t size) {
-  size_t last_sos = std::string::npos;
-  for (size_t i = 0; i + 1 < size; ++i)
-    if (b[i] == 0xFF && b[i + 1] == 0xDA) last_sos = i;
-  if (last_sos == std::string::npos) return false;
-  for (size_t i = last_sos + 2; i + 1 < size; ++i)
-    if (b[i] == 0xFF && b[i + 1] == 0xD9) return true;
-  return false;
+enum class Format { jpeg, png, bmp, unknown };
+
+// The format is read from the first bytes, never from the file name: a misnamed file still decodes,
+// and bytes that are no image reach no decoder.
+Format sniff(const unsigned char* b, size_t size) {
+  static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (size >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return Format::jpeg;
+  if (size >= 8 && std::memcmp(b, png, 8) == 0) return Format::png;
+  if (size >= 2 && b[0] == 'B' && b[1] == 'M') return Format::bmp;
+  return Format::unknown;
+}
+
+void check_known(Format f, size_t size, const std::string& path) {
+  P2P_CHECK(size > 0, "image file '" << path << "' is empty");
+  P2P_CHECK(size <= size_t(std::numeric_limits<int>::max()),
+            "image file '" << path << "' is too large (" << size << " bytes)");
+  P2P_CHECK(f != Format::unknown,
+            "cannot decode image file '" << path << "' (" << size << " bytes): not a JPEG, PNG or BMP file");
+}
+
+uint32_t le(const unsigned char* b, int n) {
+  uint32_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = v << 8 | b[i];
+  return v;
+}
+
+// stb_image decodes a BMP cut short without complaint (it reads zeros past the end), so a 300-byte
+// file could declare and "decode" to 30 megapixels. An uncompressed BMP's pixel rows (padded to 4
+// bytes) must fit between its pixel-data offset and the end of the file; stb decodes no compressed
+// (RLE) BMP. Header layouts: BITMAPCOREHEADER (12 bytes: 16-bit sizes) or BITMAPINFOHEADER and later.
+void check_bmp_complete(const unsigned char* b, size_t size, const std::string& path) {
+  P2P_CHECK(size >= 26, "image file '" << path << "' is a truncated BMP (" << size << " bytes)");
+  const uint32_t offset = le(b + 10, 4), header = le(b + 14, 4);
+  const bool core = header == 12;
+  P2P_CHECK(core || size >= 34, "image file '" << path << "' is a truncated BMP (" << size << " bytes)");
+  const int64_t w = core ? le(b + 18, 2) : static_cast<int32_t>(le(b + 18, 4));
+  int64_t h = core ? static_cast<int16_t>(le(b + 20, 2)) : static_cast<int32_t>(le(b + 22, 4));
+  const int64_t bits = core ? le(b + 24, 2) : le(b + 28, 2);
+  if (h < 0) h = -h;  // a negative height means top-down rows
+  check_image_size(w, h, path, "BMP");
+  const int64_t need = offset + (w * bits + 31) / 32 * 4 * h;
+  P2P_CHECK(need <= static_cast<int64_t>(size),
+            "image file '" << path << "' is a truncated BMP (" << size << " bytes; its header needs " << need << ")");
+}
+
+// BMP through stb_image, whose header read gives the size before any pixel is decoded.
+ImageInfo probe_bmp(const unsigned char* bytes, size_t size, const std::string& path) {
+  check_bmp_complete(bytes, size, path);
+  ImageInfo info{"bmp", 0, 0};
+  int channels = 0;
+  P2P_CHECK(stbi_info_from_memory(bytes, static_cast<int>(size), &info.w, &info.h, &channels),
+            "image file '" << path << "' is a corrupt BMP (" << size << " bytes): " << stbi_failure_reason());
+  check_image_size(info.w, info.h, path, "BMP");
+  return info;
+}
+
+Image decode_bmp(const unsigned char* bytes, size_t size, const std::string& path) {
+  probe_bmp(bytes, size, path);
+  int w = 0, h = 0, channels_in_file = 0;
+  unsigned char* data = stbi_load_from_memory(bytes, static_cast<int>(size), &w, &h, &channels_in_file, 3);
+  P2P_CHECK(data, "image file '" << path << "' is a corrupt or truncated BMP (" << size
+                                 << " bytes): " << stbi_failure_reason());
+  Image img;
+  img.w = w;
+  img.h = h;
+  img.c = 3;
+  img.px.assign(data, data + static_cast<size_t>(w) * h * 3);
+  stbi_image_free(data);
+  return img;
 }
 
 void write_bytes(void* context, void* data, int size) {
@@ -78,36 +137,34 @@ Image load_image(const std::string& path) {
 }
 
 Image decode_image(const unsigned char* bytes, size_t size, const std::string& path) {
-  P2P_CHECK(size > 0, "image file '" << path << "' is empty");
-  P2P_CHECK(size <= size_t(std::numeric_limits<int>::max()),
-            "image file '" << path << "' is too large (" << size << " bytes)");
-  const bool is_jpeg = size >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
-  P2P_CHECK(!is_jpeg || jpeg_is_complete(bytes, size), "image file '"
-                                                           << path << "' is a truncated or corrupt JPEG (" << size
-                                                           << " bytes, no end-of-image marker after the last scan)");
-  int w = 0, h = 0, channels_in_file = 0;
-  unsigned char* data = stbi_load_from_memory(bytes, static_cast<int>(size), &w, &h, &channels_in_file, 3);
-  P2P_CHECK(data, "cannot decode image file '" << path << "' (" << size << " bytes): " << stbi_failure_reason()
-                                               << " (not an image, or corrupt/truncated)");
-  Image img;
-  img.w = w;
-  img.h = h;
-  img.c = 3;
-  img.px.assign(data, data + static_cast<size_t>(w) * h * 3);
-  stbi_image_free(data);
-  return img;
+  const Format f = sniff(bytes, size);
+  check_known(f, size, path);
+  switch (f) {
+    case Format::jpeg:
+      return decode_jpeg(bytes, size, path);
+    case Format::png:
+      return decode_png(bytes, size, path);
+    default:
+      return decode_bmp(bytes, size, path);
+  }
 }
 
 ImageInfo probe_image(const std::string& path) {
   const std::vector<unsigned char> bytes = read_file(path);
-  ImageInfo info;
-  int channels = 0;
-  P2P_CHECK(stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &info.w, &info.h, &channels),
-            "image file '" << path << "' (" << bytes.size() << " bytes) is not an image: " << stbi_failure_reason());
-  const bool jpeg = bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
-  const bool png = bytes.size() >= 4 && bytes[0] == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G';
-  info.format = jpeg ? "jpeg" : png ? "png" : "bmp";
-  return info;
+  return probe_image(bytes.data(), bytes.size(), path);
+}
+
+ImageInfo probe_image(const unsigned char* bytes, size_t size, const std::string& path) {
+  const Format f = sniff(bytes, size);
+  check_known(f, size, path);
+  switch (f) {
+    case Format::jpeg:
+      return probe_jpeg(bytes, size, path);
+    case Format::png:
+      return probe_png(bytes, size, path);
+    default:
+      return probe_bmp(bytes, size, path);
+  }
 }
 
 void save_png(const std::string& path, const Image& img) {

@@ -1,4 +1,5 @@
-// 8-bit RGB images: decoding and encoding through stb_image, PIL-style bicubic resizing, and the
+// 8-bit RGB images: decoding (JPEG through libjpeg-turbo, PNG through libpng, BMP through stb_image;
+// data/decoders.h), encoding through stb_image_write, PIL-style bicubic resizing, and the
 // conversion to and from the network's [-1, 1] tensors.
 //
 // Refinement of the contract in notes/nn_api.md: Image holds uint8 samples (HWC, always 3
@@ -24,8 +25,10 @@ struct Image {
   uint8_t at(int x, int y, int ch) const { return px[(static_cast<size_t>(y) * w + x) * c + ch]; }
 };
 
-// Decodes a JPEG/PNG/BMP/... file to RGB (grey and alpha are converted: alpha is dropped). Errors
-// name the file and the problem: missing, unreadable, not an image, truncated or corrupt.
+// Decodes a JPEG, PNG or BMP file to RGB as Pillow's Image.open(path).convert('RGB') does (grey is
+// replicated, alpha dropped); the format comes from the first bytes, not the name. Errors name the
+// file and the problem: missing, unreadable, not an image, truncated or corrupt, over the size limit
+// (kMaxImagePixels in data/decoders.h: 64 megapixels), a CMYK JPEG.
 Image load_image(const std::string& path);
 // The same from bytes in memory; `name` (a path, or what the bytes are) names them in errors.
 Image decode_image(const unsigned char* data, size_t size, const std::string& name);
@@ -35,8 +38,12 @@ struct ImageInfo {
   std::string format;  // "jpeg", "png", "bmp"
   int w = 0, h = 0;
 };
-// Errors as load_image's for a file that is missing, unreadable, empty or not an image.
+// Reads the header only (no pixel is decoded). Errors as load_image's for a file that is missing,
+// unreadable, empty, not an image, too large or has a damaged header; damaged pixel data shows only
+// when decoding.
 ImageInfo probe_image(const std::string& path);
+// The same from bytes in memory; `name` names them in errors.
+ImageInfo probe_image(const unsigned char* data, size_t size, const std::string& name);
 // Encodes to PNG / JPEG (quality 1..100). Errors name the file.
 void save_png(const std::string& path, const Image& img);
 void save_jpg(const std::string& path, const Image& img, int quality = 95);

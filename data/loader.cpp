@@ -23,7 +23,7 @@ std::vector<size_t> epoch_permutation(size_t n, uint64_t seed, uint64_t epoch) {
   return p;
 }
 
-Loader::Loader(const PairSource& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned)
+Loader::Loader(const SampleSource& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned)
     : ds_(dataset),
       batch_size_(batch_size),
       threads_(threads),
@@ -80,20 +80,20 @@ Batch Loader::make_batch(size_t k) const {
   Shape shape;  // of the batch's first sample
   for (size_t i = lo; i < hi; ++i) {
     const size_t index = order_[i];
-    const PairSource::Prepared p = ds_.prepare(index, epoch_);
+    const SampleSource::Prepared p = ds_.prepare(index, epoch_);
     const std::string& path = p.path;
     if (i == lo) {
       shape = p.shape;
       const Shape batch_shape{static_cast<int64_t>(hi - lo), shape[1], shape[2], shape[3]};
       b.A = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
-      b.B = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
+      if (ds_.paired()) b.B = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
     }
     const Shape& s = p.shape;
     P2P_CHECK(s == shape, "cannot batch '" << path << "' (A " << shape_str(s) << ") with '" << b.paths[0] << "' (A "
                                            << shape_str(shape) << "): samples differ in size; use a --preprocess "
                                            << "that resizes or crops to one size, or --batch-size 1");
     // Straight into the batch: the sample's crop, flip and conversion write its slot, nothing else.
-    p.write(b.A.batch(i - lo).data(), b.B.batch(i - lo).data());
+    p.write(b.A.batch(i - lo).data(), ds_.paired() ? b.B.batch(i - lo).data() : nullptr);
     b.paths.push_back(path);
   }
   return b;

@@ -1,7 +1,8 @@
-// Batches from a PairSource (an aligned or unaligned dataset), decoded ahead of time on background threads.
+// Batches from a SampleSource (an aligned, unaligned or image-folder dataset), decoded ahead of time on
+// background threads.
 //
 // Order: epoch e visits the samples in epoch_permutation(n, seed, e) when shuffling (Fisher-Yates
-// driven by Philox with key seed ^ kShuffleKey and counter (i, e)), else 0..n-1; batch k holds
+// driven by Philox with key source.seed() ^ kShuffleKey and counter (i, e)), else 0..n-1; batch k holds
 // positions [k * batch_size, (k + 1) * batch_size) of that order; the last batch may be smaller
 // (PyTorch's DataLoader default, drop_last = false). Each sample is dataset.prepare(index, epoch), a pure
 // function, so the batches never depend on thread timing or thread count, and start_epoch(e, k)
@@ -26,13 +27,13 @@
 #include <thread>
 #include <vector>
 
-#include "data/pair_source.h"
+#include "data/sample_source.h"
 #include "runtime/tensor.h"
 
 namespace p2p {
 
 struct Batch {
-  Tensor A, B;  // [N, 3, H, W] on the CPU
+  Tensor A, B;  // [N, 3, H, W] on the CPU; B undefined for a source of single images
   std::vector<std::string> paths;
 };
 
@@ -43,7 +44,7 @@ class Loader {
   // The dataset must outlive the loader. pinned: batches in page-locked memory (Tensor::pinned), so
   // that a trainer on CUDA copies them to the GPU asynchronously at full speed; the blocks are
   // recycled by the allocator, so no batch after the first few calls cudaHostAlloc.
-  Loader(const PairSource& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned = false);
+  Loader(const SampleSource& dataset, int batch_size, bool shuffle, int threads, int prefetch, bool pinned = false);
   ~Loader();
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
@@ -63,7 +64,7 @@ class Loader {
   void worker();
   void stop_workers();
 
-  const PairSource& ds_;
+  const SampleSource& ds_;
   int batch_size_, threads_, prefetch_;
   bool shuffle_, pinned_;
   bool started_ = false;

@@ -18,7 +18,7 @@ constexpr uint64_t kSyntheticKey = 0x73796e7468657431ull;  // "synthet1"
 // Successive Philox words of one image's stream.
 class Draws {
  public:
-  Draws(uint64_t seed, uint64_t index) : key_(seed ^ kSyntheticKey), index_(index) {}
+  Draws(uint64_t seed, uint64_t index, uint64_t first = 0) : key_(seed ^ kSyntheticKey), index_(index), n_(first) {}
   // Uniform integer in [lo, hi].
   int range(int lo, int hi) { return lo + static_cast<int>(word() % static_cast<uint32_t>(hi - lo + 1)); }
   bool chance(int percent) { return range(0, 99) < percent; }
@@ -28,7 +28,7 @@ class Draws {
     uint64_t i = n_++;
     return philox4x32_10(i >> 2, index_, key_).v[i & 3];
   }
-  uint64_t key_, index_, n_ = 0;
+  uint64_t key_, index_, n_;
 };
 
 using ClassMap = std::vector<FacadeClass>;  // size * size, row-major
@@ -177,6 +177,58 @@ Image synthetic_ab(int size, uint64_t seed, uint64_t index) {
         ab.at(size + x, y, ch) = p.labels.at(x, y, ch);
       }
   return ab;
+}
+
+namespace {
+// The unpaired images read their draws from 2^32 on: apart from the pairs' layouts of the same index.
+constexpr uint64_t kSingleDraws = uint64_t(1) << 32;
+
+void random_color(Draws& r, int rgb[3]) {
+  for (int ch = 0; ch < 3; ++ch) rgb[ch] = r.range(0, 255);
+}
+}  // namespace
+
+Image synthetic_single(int size, uint64_t seed, uint64_t index) {
+  P2P_CHECK(size >= 8, "synthetic image size " << size << " must be at least 8");
+  Draws r(seed, index, kSingleDraws);
+  int c0[3], c1[3];
+  random_color(r, c0);
+  random_color(r, c1);
+  const bool stripes = r.chance(50);
+  const int period = r.range(4, std::max(4, size / 3));
+  Image img(size, size);
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x) {
+      const double t = stripes ? ((x + y) % period < period / 2 ? 0.0 : 1.0) : double(y) / (size - 1);
+      for (int ch = 0; ch < 3; ++ch)
+        img.at(x, y, ch) = static_cast<uint8_t>(std::lround(c0[ch] + t * (c1[ch] - c0[ch])));
+    }
+  const int shapes = r.range(2, 4);
+  for (int k = 0; k < shapes; ++k) {
+    int c[3];
+    random_color(r, c);
+    const bool disc = r.chance(50);
+    const int cx = r.range(0, size - 1), cy = r.range(0, size - 1), rx = r.range(size / 10 + 1, size / 4 + 1),
+              ry = disc ? rx : r.range(size / 10 + 1, size / 4 + 1);
+    for (int y = std::max(0, cy - ry); y <= std::min(size - 1, cy + ry); ++y)
+      for (int x = std::max(0, cx - rx); x <= std::min(size - 1, cx + rx); ++x) {
+        if (disc && (x - cx) * (x - cx) + (y - cy) * (y - cy) > rx * rx) continue;
+        for (int ch = 0; ch < 3; ++ch) img.at(x, y, ch) = static_cast<uint8_t>(c[ch]);
+      }
+  }
+  return img;
+}
+
+void write_synthetic_images(const std::string& dir, int n, int size, uint64_t seed) {
+  P2P_CHECK(n >= 0, "synthetic images: count " << n << " must be >= 0");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  P2P_CHECK(!ec, "cannot create folder '" << dir << "': " << ec.message());
+  for (int i = 0; i < n; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "%06d.png", i);
+    save_png((std::filesystem::path(dir) / name).string(), synthetic_single(size, seed, i));
+  }
 }
 
 void write_synthetic_dataset(const std::string& dir, int n_train, int n_test, int size, uint64_t seed) {

@@ -50,7 +50,7 @@ size_t UnalignedDataset::b_index(size_t index, uint64_t epoch) const {
   return philox4x32_10(index, epoch, opt_.seed ^ kUnalignedKey).v[0] % b_->size();
 }
 
-PairSource::Prepared UnalignedDataset::prepare(size_t index, uint64_t epoch) const {
+SampleSource::Prepared UnalignedDataset::prepare(size_t index, uint64_t epoch) const {
   P2P_CHECK(index < size(), "sample " << index << " out of range: the dataset holds " << size());
   const size_t ia = index % a_->size(), ib = b_index(index, epoch);
   std::shared_ptr<const Halves> ha = a_->halves(ia), hb = b_->halves(ib);

@@ -19,7 +19,7 @@
 
 namespace p2p {
 
-class UnalignedDataset : public PairSource {
+class UnalignedDataset : public SampleSource {
  public:
   // split false: the folders <phase>A, <phase>B; true: the halves of <phase>'s AB files. Errors name
   // the folder that is missing or holds no images. opt.cache_bytes is shared by the two domains.
@@ -27,6 +27,7 @@ class UnalignedDataset : public PairSource {
 
   size_t size() const override { return std::max(a_->size(), b_->size()); }
   uint64_t seed() const override { return opt_.seed; }
+  bool paired() const override { return true; }
   Prepared prepare(size_t index, uint64_t epoch) const override;
   // The file index of B paired with item `index` in `epoch`.
   size_t b_index(size_t index, uint64_t epoch) const;

@@ -23,27 +23,35 @@ T mean_of(int64_t n, Term term) {
   return static_cast<T>(sum / static_cast<double>(n));
 }
 template <typename T>
-T sigmoid(T x) {
-  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
-}
-template <typename T>
 T sign(T x) {
   return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
 }
 }  // namespace
 
 template <typename T>
+T sigmoid(T x) {
+  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
+}
+template <typename T>
+T bce_term(T x, T t) {
+  return std::max(x, T(0)) - x * t + std::log1p(std::exp(-std::abs(x)));
+}
+template <typename T>
+T bce_grad(T x, T t) {
+  // sigmoid(x) - t as (1 - t) sigmoid(x) - t sigmoid(-x) (equal, as sigmoid(x) + sigmoid(-x) = 1): for
+  // t = 1 and a large logit, 1 - sigmoid(x) would cancel the digits that sigmoid(-x) keeps.
+  return (T(1) - t) * sigmoid(x) - t * sigmoid(-x);
+}
+
+template <typename T>
 void bce_with_logits_forward(int64_t n, const T* x, T target, T* loss) {
-  *loss = mean_of<T>(
-      n, [&](int64_t i) { return std::max(x[i], T(0)) - x[i] * target + std::log1p(std::exp(-std::abs(x[i]))); });
+  *loss = mean_of<T>(n, [&](int64_t i) { return bce_term(x[i], target); });
 }
 template <typename T>
 void bce_with_logits_backward(int64_t n, const T* x, T target, T scale, T* dx) {
-  // sigmoid(x) - t as (1 - t) sigmoid(x) - t sigmoid(-x) (equal, as sigmoid(x) + sigmoid(-x) = 1): for
-  // t = 1 and a large logit, 1 - sigmoid(x) would cancel the digits that sigmoid(-x) keeps.
-  for (int64_t i = 0; i < n; ++i) dx[i] = scale * ((T(1) - target) * sigmoid(x[i]) - target * sigmoid(-x[i])) / T(n);
+  for (int64_t i = 0; i < n; ++i) dx[i] = scale * bce_grad(x[i], target) / T(n);
 }
 template <typename T>
 void mse_forward(int64_t n, const T* x, T target, T* loss) {
@@ -63,6 +71,9 @@ void l1_backward(int64_t n, const T* x, const T* y, T scale, T* dx) {
 }
 
 #define P2P_INSTANTIATE(T)                                                \
+  template T sigmoid<T>(T);                                               \
+  template T bce_term<T>(T, T);                                           \
+  template T bce_grad<T>(T, T);                                           \
   template void bce_with_logits_forward<T>(int64_t, const T*, T, T*);     \
   template void bce_with_logits_backward<T>(int64_t, const T*, T, T, T*); \
   template void mse_forward<T>(int64_t, const T*, T, T*);                 \

@@ -15,6 +15,14 @@
 namespace p2p {
 
 namespace ref {
+// The stable forms, per element (shared with kernels/vae.cpp): sigmoid without overflow for either
+// sign, the BCE term max(x, 0) - x t + log(1 + exp(-|x|)) and its gradient sigmoid(x) - t.
+template <typename T>
+T sigmoid(T x);
+template <typename T>
+T bce_term(T x, T t);
+template <typename T>
+T bce_grad(T x, T t);
 template <typename T>
 void bce_with_logits_forward(int64_t n, const T* x, T target, T* loss);
 template <typename T>

@@ -1,19 +1,18 @@
 #include "models/cycle_gan.h"
 
-#include <cstdio>
 #include <sstream>
 #include <tuple>
 
 #include "kernels/elementwise.h"
 #include "kernels/loss.h"
 #include "models/gan.h"
+#include "models/model_io.h"
 #include "nn/buffer.h"
 #include "runtime/check.h"
 
 namespace p2p {
 
 namespace {
-
 // Seed tags (derive_seed): the generators' and the discriminators' initialisation, the dropout
 // masks, the two pools.
 enum SeedTag : uint64_t { kInitG = 1, kInitD, kDropout, kPoolA, kPoolB, kTranslate };
@@ -210,14 +209,7 @@ std::string CycleGAN::summary() const {
 }
 
 std::vector<NamedTensor> CycleGAN::named_tensors(bool with_optimizer) {
-  std::vector<NamedTensor> out;
-  for (ParamStore* s : {&g_store_, &d_store_}) {
-    for (const auto& e : s->params()) out.push_back({e.name, s->values().slice(e.offset, e.shape)});
-    if (!with_optimizer) continue;
-    for (const auto& e : s->params()) out.push_back({"adam_m." + e.name, s->adam_m().slice(e.offset, e.shape)});
-    for (const auto& e : s->params()) out.push_back({"adam_v." + e.name, s->adam_v().slice(e.offset, e.shape)});
-  }
-  return out;
+  return store_tensors({&g_store_, &d_store_}, with_optimizer);
 }
 
 void CycleGAN::save(const std::string& path, const Metadata& extra) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <sstream>
 
-#include "nn/summary.h"
 #include "runtime/check.h"
 
 namespace p2p {
@@ -62,59 +61,25 @@ PatchGAN::PatchGAN(const PatchGANOptions& o, ParamStore& store, const std::strin
     if (l.norm) norm.emplace(store, prefix + ".norm" + std::to_string(n), o.norm, l.cout);
     std::optional<LeakyReLU> lrelu;
     if (n + 1 < convs.size() && convs[n + 1].after_leaky_relu) lrelu.emplace(0.2f);
-    stages_.push_back(Stage{std::move(conv), std::move(norm), std::move(lrelu)});
+    stack_.add(std::move(conv), std::move(norm), std::move(lrelu));
   }
 }
 
-int64_t PatchGAN::num_params() const {
-  int64_t n = 0;
-  for (const Stage& s : stages_) n += s.conv.num_params() + (s.norm ? s.norm->num_params() : 0);
-  return n;
-}
+int64_t PatchGAN::num_params() const { return stack_.num_params(); }
 
 const Tensor& PatchGAN::forward(const Tensor& x, bool training) {
   P2P_CHECK(x.rank() == 4 && x.c() == opts_.input_nc,
             "PatchGAN: expected an input [N, " << opts_.input_nc << ", H, W], got " << shape_str(x.shape()));
-  const Tensor* h = &x;
-  for (Stage& s : stages_) {
-    h = &s.conv.forward(*h);
-    if (s.norm) h = &s.norm->forward(*h, training);
-    if (s.lrelu) h = &s.lrelu->forward(*h);
-  }
-  return *h;
+  return stack_.forward(x, training);
 }
 
-void PatchGAN::backward(const Tensor& dy, Tensor* dx, bool param_grads) {
-  const Tensor* g = &dy;
-  for (size_t k = stages_.size(); k-- > 0;) {
-    Stage& s = stages_[k];
-    if (s.lrelu) {
-      s.lrelu->backward(*g, &s.g_lrelu);
-      g = &s.g_lrelu;
-    }
-    if (s.norm) {
-      s.norm->backward(*g, &s.g_norm, param_grads);
-      g = &s.g_norm;
-    }
-    s.conv.backward(*g, k > 0 ? &s.g_in : dx, param_grads);
-    g = &s.g_in;
-  }
-}
+void PatchGAN::backward(const Tensor& dy, Tensor* dx, bool param_grads) { stack_.backward(dy, dx, param_grads); }
 
-std::vector<const Tensor*> PatchGAN::kink_inputs() const {
-  std::vector<const Tensor*> v;
-  for (const Stage& s : stages_)
-    if (s.lrelu) v.push_back(&s.lrelu->input());
-  return v;
-}
+std::vector<const Tensor*> PatchGAN::kink_inputs() const { return stack_.kink_inputs(); }
 
 std::string PatchGAN::summary() const {
   std::ostringstream os;
-  for (const Stage& s : stages_) {
-    summary_row(os, s.conv.name(), s.conv.output(), s.conv.num_params());
-    if (s.norm) summary_row(os, s.norm->name(), s.norm->output(), s.norm->num_params());
-    if (s.lrelu) summary_row(os, prefix_ + ".lrelu" + std::to_string(&s - stages_.data()), s.lrelu->output(), 0);
-  }
+  stack_.summary(os, prefix_);
   os << "PatchGAN: n_layers " << opts_.n_layers << ", " << num_params() << " parameters\n";
   return os.str();
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "models/conv_stack.h"
 #include "models/layers.h"
 #include "nn/activation.h"
 #include "nn/conv.h"
@@ -53,17 +54,9 @@ class PatchGAN {
   int64_t num_params() const;
 
  private:
-  struct Stage {
-    Conv2d conv;
-    std::optional<Norm2d> norm;
-    std::optional<LeakyReLU> lrelu;
-    Tensor g_lrelu, g_norm;  // dL/d(lrelu input), dL/d(norm input)
-    Tensor g_in;             // dL/d(stage input), for every stage but the first
-  };
-
   PatchGANOptions opts_;
   std::string prefix_;
-  std::vector<Stage> stages_;
+  ConvStack stack_;
 };
 
 }  // namespace p2p

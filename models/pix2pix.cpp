@@ -1,12 +1,12 @@
 #include "models/pix2pix.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
 
 #include "kernels/elementwise.h"
 #include "kernels/loss.h"
 #include "models/gan.h"
+#include "models/model_io.h"
 #include "nn/buffer.h"
 #include "runtime/check.h"
 
@@ -153,15 +153,7 @@ std::string Pix2Pix::summary() const {
 }
 
 std::vector<NamedTensor> Pix2Pix::named_tensors(bool with_optimizer) {
-  std::vector<NamedTensor> out;
-  for (ParamStore* s : {&g_store_, &d_store_}) {
-    for (const auto& e : s->params()) out.push_back({e.name, s->values().slice(e.offset, e.shape)});
-    for (const auto& e : s->buffer_entries()) out.push_back({e.name, s->buffers().slice(e.offset, e.shape)});
-    if (!with_optimizer) continue;
-    for (const auto& e : s->params()) out.push_back({"adam_m." + e.name, s->adam_m().slice(e.offset, e.shape)});
-    for (const auto& e : s->params()) out.push_back({"adam_v." + e.name, s->adam_v().slice(e.offset, e.shape)});
-  }
-  return out;
+  return store_tensors({&g_store_, &d_store_}, with_optimizer);
 }
 
 void Pix2Pix::save(const std::string& path, const Metadata& extra) {

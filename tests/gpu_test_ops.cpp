@@ -65,3 +65,6 @@ TEST_CASE("pointwise CUDA kernels: reference, determinism, gradients", "[gpu][op
 TEST_CASE("pad CUDA kernels: reference, determinism, gradients", "[gpu][ops][pad]") {
   all_modes(pad_cases(shape_set()));
 }
+TEST_CASE("vae CUDA kernels: reference, determinism, gradients", "[gpu][ops][vae]") {
+  all_modes(vae_cases(shape_set()));
+}

@@ -88,5 +88,6 @@ std::vector<OpCase> conv_cases(ShapeSet set);
 std::vector<OpCase> norm_cases(ShapeSet set);
 std::vector<OpCase> pointwise_cases(ShapeSet set);
 std::vector<OpCase> pad_cases(ShapeSet set);
+std::vector<OpCase> vae_cases(ShapeSet set);
 
 }  // namespace p2p::testing

@@ -187,6 +187,16 @@ TEST_CASE("scale_width preprocessing keeps the aspect ratio", "[data][dataset]")
   CHECK(AlignedDataset(o).get(0, 0).B.shape() == Shape{1, 3, 8, 8});
   o.preprocess = "crop";
   CHECK(AlignedDataset(o).get(0, 0).A.shape() == Shape{1, 3, 8, 8});
+
+  // A 1-pixel-wide half 4096 tall scales to 4096 x 16.8M: refused by name before any resize.
+  testing::TempDir thin("dataset_scale_width_thin");
+  fs::create_directories(thin.file("train"));
+  save_png(thin.file("train/thin.png"), Image(2, 4096));
+  o = synthetic_options(thin.path());
+  o.preprocess = "scale_width";
+  o.load_size = 4096;
+  CHECK_THROWS_WITH(AlignedDataset(o).get(0, 0),
+                    Catch::Contains("thin.png") && Catch::Contains("over the limit of 64 megapixels"));
 }
 
 TEST_CASE("loader: order fixed by the seed, independent of the thread count", "[data][loader]") {

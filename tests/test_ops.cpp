@@ -41,6 +41,10 @@ TEST_CASE("pad reference gradients match finite differences", "[ops][pad][gradch
   reference_gradients(pad_cases(ShapeSet::reduced));
 }
 
+TEST_CASE("vae reference gradients match finite differences", "[ops][vae][gradcheck]") {
+  reference_gradients(vae_cases(ShapeSet::reduced));
+}
+
 TEST_CASE("conv float CPU entry points match the double reference", "[ops][conv]") {
   cpu_entry_points(conv_cases(ShapeSet::reduced));
 }
@@ -52,4 +56,7 @@ TEST_CASE("pointwise float CPU entry points match the double reference", "[ops][
 }
 TEST_CASE("pad float CPU entry points match the double reference", "[ops][pad]") {
   cpu_entry_points(pad_cases(ShapeSet::reduced));
+}
+TEST_CASE("vae float CPU entry points match the double reference", "[ops][vae]") {
+  cpu_entry_points(vae_cases(ShapeSet::reduced));
 }

@@ -9,7 +9,7 @@
 set -euo pipefail
 dir=${1:-.deps}
 pkgs=(catch2 libcli11-dev libstb-dev libstb0 libbenchmark-dev libbenchmark1debian
-  libjpeg62-turbo-dev libjpeg62-turbo libpng-dev libpng16-16 zlib1g-dev)
+  libjpeg62-turbo-dev libjpeg62-turbo libpng-dev libpng16-16 zlib1g-dev zlib1g)
 mkdir -p "$dir/debs"
 dir=$(cd "$dir" && pwd)
 (cd "$dir/debs" && apt-get download "${pkgs[@]}" > /dev/null) || {
@@ -17,4 +17,10 @@ dir=$(cd "$dir" && pwd)
   exit 1
 }
 for deb in "$dir"/debs/*.deb; do dpkg -x "$deb" "$dir"; done
+# Some development links are absolute (libz.so -> /lib/x86_64-linux-gnu/libz.so.1.2.13): point them
+# at the unpacked copy (relatively), which the other machine may not have at that path.
+find "$dir" -type l | while read -r link; do
+  target=$(readlink "$link")
+  if [[ $target == /* && -e "$dir$target" ]]; then ln -sfr "$dir$target" "$link"; fi
+done
 echo "offline-deps: unpacked ${#pkgs[@]} packages under $dir/usr"

@@ -80,7 +80,7 @@ DatasetOptions dataset_options(const TrainOptions& o);
 struct ModelData {
   std::unique_ptr<AlignedDataset> aligned;
   std::unique_ptr<UnalignedDataset> unaligned;
-  PairSource& source() { return aligned ? static_cast<PairSource&>(*aligned) : *unaligned; }
+  SampleSource& source() { return aligned ? static_cast<SampleSource&>(*aligned) : *unaligned; }
   std::string folder() const { return aligned ? aligned->folder() : unaligned->folder(); }
   bool paired() const { return aligned || split; }  // has ground truth B for each A
   bool split = false;

@@ -7,7 +7,10 @@
 #              (runtime/emu) under AddressSanitizer and UndefinedBehaviorSanitizer, so that every GPU
 #              test runs here too, and reports of out-of-bounds reads, races between schedules and
 #              misaligned accesses fail the run.
-#   BUILDS (default "normal emulation"), JOBS (default: all cores), CMAKE_ARGS (extra configure flags
+#   fuzz       (FUZZ_BUILD_DIR, default build-fuzz): tools/fuzz.sh runs every fuzz target of tests/fuzz
+#              for FUZZ_SECONDS (default 45) under AddressSanitizer and UndefinedBehaviorSanitizer; a
+#              crash, a sanitizer report or an unclear error fails the run.
+#   BUILDS (default "normal emulation fuzz"), JOBS (default: all cores), CMAKE_ARGS (extra configure flags
 #   for both builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +28,7 @@ build_and_test() {  # dir, configure flags...
   echo "test.sh: $dir built and tested in $((SECONDS - t0)) s"
 }
 
-for b in ${BUILDS:-normal emulation}; do
+for b in ${BUILDS:-normal emulation fuzz}; do
   case $b in
     normal) build_and_test "${BUILD_DIR:-build}" ;;
     emulation)
@@ -35,8 +38,13 @@ for b in ${BUILDS:-normal emulation}; do
       export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
       build_and_test "${EMU_BUILD_DIR:-build-emu-asan}" -DP2P_CUDA_EMULATION=ON -DP2P_SANITIZE=address,undefined
       ;;
+    fuzz)
+      t0=$SECONDS
+      bash tools/fuzz.sh "${FUZZ_SECONDS:-45}"
+      echo "test.sh: ${FUZZ_BUILD_DIR:-build-fuzz} built and fuzzed in $((SECONDS - t0)) s"
+      ;;
     *)
-      echo "test.sh: unknown build '$b' (expected normal or emulation)" >&2
+      echo "test.sh: unknown build '$b' (expected normal, emulation or fuzz)" >&2
       exit 2
       ;;
   esac

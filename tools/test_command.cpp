@@ -70,7 +70,7 @@ void run_test(const TestOptions& o, Console& con) {
   d.flip = false;
   ModelData data = open_model_data(d, o.dataset_mode, kind->unpaired(), kind->name(), /*testing=*/true);
   data.check(o.skip_bad_files, 1, con);  // no cache: the test visits each file once
-  PairSource& ds = data.source();
+  SampleSource& ds = data.source();
   const bool metrics = data.paired();
   const size_t n = o.num_test > 0 ? std::min<size_t>(ds.size(), static_cast<size_t>(o.num_test)) : ds.size();
 
@@ -88,7 +88,7 @@ void run_test(const TestOptions& o, Console& con) {
        << "</h2>\n<table>\n";
   double sum_l1 = 0, sum_psnr = 0, sum_ssim = 0;
   for (size_t i = 0; i < n; ++i) {
-    const PairSource::Prepared p = ds.prepare(i, 0);
+    const SampleSource::Prepared p = ds.prepare(i, 0);
     Tensor A(p.shape), B(p.shape);
     p.write(A.data(), B.data());
     if (i == 0)

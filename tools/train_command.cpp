@@ -132,7 +132,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   // The data, and the image size the networks will see, before anything is trained or written.
   ModelData data = open_model_data(dataset_options(o), o.dataset_mode, kind.unpaired(), o.model, false);
   data.check(o.skip_bad_files, o.threads, con);
-  const PairSource::Prepared first = data.source().prepare(0, 0);
+  const SampleSource::Prepared first = data.source().prepare(0, 0);
   kind.check_size(static_cast<int>(first.shape[2]), static_cast<int>(first.shape[3]),
                   "--preprocess " + o.preprocess + " on " + first.path);
 

@@ -1,0 +1,185 @@
+#include "models/vae.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "kernels/elementwise.h"
+#include "kernels/vae.h"
+#include "models/gan.h"
+#include "models/model_io.h"
+#include "nn/buffer.h"
+#include "runtime/check.h"
+#include "runtime/random.h"
+
+namespace p2p {
+
+namespace {
+// Every option, once: the checkpoint's "model" metadata in both directions.
+std::vector<OptionField> fields(VAEOptions& o) {
+  return {{"latent", &o.latent},         {"nc", &o.nc},       {"ngf", &o.ngf},   {"ndf", &o.ndf},
+          {"image_size", &o.image_size}, {"recon", &o.recon}, {"beta", &o.beta}, {"lr", &o.lr},
+          {"beta1", &o.beta1},           {"beta2", &o.beta2}, {"seed", &o.seed}};
+}
+}  // namespace
+
+Metadata vae_options_to_metadata(const VAEOptions& o) { return options_to_metadata(o, fields); }
+
+VAEOptions vae_options_from_metadata(const Metadata& m, const std::string& what) {
+  return options_from_metadata(m, what, fields);
+}
+
+namespace {
+const VAEOptions& validated(const VAEOptions& o) {
+  P2P_CHECK(o.latent >= 1, "--latent must be at least 1, got " << o.latent);
+  P2P_CHECK(o.recon == "mse" || o.recon == "bce", "--recon: unknown value '" << o.recon << "' (expected mse or bce)");
+  P2P_CHECK(std::isfinite(o.beta) && o.beta >= 0, "--beta must be a number >= 0, got " << o.beta);
+  return o;
+}
+}  // namespace
+
+VAE::VAE(const VAEOptions& opt, Device dev) : opt_(validated(opt)), dev_(dev), eps_seed_(derive_seed(opt.seed, 5)) {
+  DCGANDiscriminatorOptions e;
+  e.nc = opt.nc;
+  e.ndf = opt.ndf;
+  e.image_size = opt.image_size;
+  e.out_channels = 2 * opt.latent;
+  E_ = std::make_unique<DCGANDiscriminator>(e, store_, "E");
+  DCGANGeneratorOptions d;
+  d.nz = opt.latent;
+  d.ngf = opt.ngf;
+  d.nc = opt.nc;
+  d.image_size = opt.image_size;
+  d.tanh = opt.recon == "mse";
+  Dec_ = std::make_unique<DCGANGenerator>(d, store_, "Dec");
+  store_.finalize(dev, derive_seed(opt.seed, 1));
+  adam_ = AdamConfig{opt.lr, opt.beta1, opt.beta2};
+  losses_ = Tensor::zeros({2}, dev);
+}
+
+const Tensor& VAE::to_device(const Tensor& x, Tensor& buf) {
+  const int s = opt_.image_size;
+  P2P_CHECK(x.rank() == 4 && x.c() == opt_.nc && x.h() == s && x.w() == s,
+            "VAE: expected images [N, " << opt_.nc << ", " << s << ", " << s << "], got " << shape_str(x.shape()));
+  ensure_buffer(buf, x.shape(), dev_);
+  buf.copy_from(x);
+  return buf;
+}
+
+VAELosses VAE::train_step(const Tensor& x) {
+  to_device(x, x_);
+  const int n = x_.n();
+  Tensor recon = losses_.slice(0, {1}), kl = losses_.slice(1, {1});
+  const bool bce = opt_.recon == "bce";
+
+  const Tensor& stats = E_->forward(x_, /*training=*/true);
+  ensure_buffer(eps_, {n, opt_.latent, 1, 1}, dev_);
+  fill_normal(eps_, 0.0f, 1.0f, eps_seed_, static_cast<uint64_t>(step_));
+  ensure_buffer(z_, eps_.shape(), dev_);
+  reparameterize_forward(stats, eps_, z_);
+  const Tensor& xr = Dec_->forward(z_, true);
+  if (bce)
+    recon_bce_forward(xr, x_, recon);
+  else
+    recon_mse_forward(xr, x_, recon);
+  kl_forward(stats, kl);
+
+  store_.zero_grad();
+  ensure_buffer(dxr_, xr.shape(), dev_);
+  if (bce)
+    recon_bce_backward(xr, x_, 1.0f, dxr_);
+  else
+    recon_mse_backward(xr, x_, 1.0f, dxr_);
+  ensure_buffer(dz_, z_.shape(), dev_);
+  Dec_->backward(dxr_, &dz_);
+  ensure_buffer(dstats_, stats.shape(), dev_);
+  reparameterize_backward(stats, eps_, dz_, dstats_);
+  ensure_buffer(dkl_, stats.shape(), dev_);
+  kl_backward(stats, opt_.beta, dkl_);
+  axpy(1.0f, dkl_, dstats_);
+  E_->backward(dstats_, nullptr, /*param_grads=*/true);
+  adam_step(store_.values(), store_.grads(), store_.adam_m(), store_.adam_v(), adam_, step_ + 1);
+  ++step_;
+
+  const std::vector<float> l = losses_.to_vector();
+  return {l[0], l[1], l[0] + opt_.beta * l[1]};
+}
+
+const Tensor& VAE::encode_mu(const Tensor& x) {
+  const Tensor& stats = E_->forward(to_device(x, x_), /*training=*/false);
+  ensure_buffer(eps_, {x_.n(), opt_.latent, 1, 1}, dev_);
+  eps_.zero();
+  ensure_buffer(z_, eps_.shape(), dev_);
+  reparameterize_forward(stats, eps_, z_);  // z = mu + exp(lv / 2) 0
+  return z_;
+}
+
+Tensor VAE::decode_eval(const Tensor& z) {
+  ensure_buffer(zeval_, z.shape(), dev_);
+  zeval_.copy_from(z);
+  Tensor out = Dec_->forward(zeval_, /*training=*/false).to(Device::CPU);
+  if (opt_.recon == "bce")  // logits to [-1, 1]: 2 sigmoid(v) - 1 = tanh(v / 2)
+    for (int64_t i = 0; i < out.numel(); ++i) out.data()[i] = std::tanh(0.5f * out.data()[i]);
+  return out;
+}
+
+float VAE::reconstruction_error(const Tensor& x) {
+  const Tensor& xr = Dec_->forward(encode_mu(x), /*training=*/false);
+  Tensor recon = losses_.slice(0, {1});
+  if (opt_.recon == "bce")
+    recon_bce_forward(xr, x_, recon);
+  else
+    recon_mse_forward(xr, x_, recon);
+  return recon.to_vector()[0];
+}
+
+Tensor VAE::reconstruct(const Tensor& x) { return decode_eval(encode_mu(x)); }
+
+Tensor VAE::sample(int count, uint64_t seed) { return decode_eval(prior_noise(count, opt_.latent, seed)); }
+
+Tensor VAE::lerp(const std::vector<float>& a, const std::vector<float>& b, int count) const {
+  P2P_CHECK(count >= 2, "VAE interpolate: needs at least 2 images (both ends), got " << count);
+  Tensor z({count, opt_.latent, 1, 1});
+  for (int k = 0; k < count; ++k) {
+    const double t = double(k) / (count - 1);
+    for (int i = 0; i < opt_.latent; ++i)
+      z.data()[int64_t(k) * opt_.latent + i] = static_cast<float>((1 - t) * a[i] + t * b[i]);
+  }
+  return z;
+}
+
+Tensor VAE::interpolate(uint64_t seed_a, uint64_t seed_b, int count) {
+  return decode_eval(
+      lerp(prior_noise(1, opt_.latent, seed_a).to_vector(), prior_noise(1, opt_.latent, seed_b).to_vector(), count));
+}
+
+Tensor VAE::interpolate_images(const Tensor& a, const Tensor& b, int count) {
+  P2P_CHECK(a.rank() == 4 && a.n() == 1 && b.rank() == 4 && b.n() == 1,
+            "VAE interpolate_images: expected two single images [1, C, H, W]");
+  const std::vector<float> mu_a = encode_mu(a).to_vector(), mu_b = encode_mu(b).to_vector();
+  return decode_eval(lerp(mu_a, mu_b, count));
+}
+
+std::string VAE::summary() const {
+  std::ostringstream os;
+  os << "Encoder\n"
+     << E_->summary() << "Decoder\n"
+     << Dec_->summary() << "VAE: latent " << opt_.latent << ", " << store_.num_params() << " parameters\n";
+  return os.str();
+}
+
+void VAE::save(const std::string& path, const Metadata& extra) {
+  save_checkpoint(path, {&store_}, kFormat, step_, opt_.seed, vae_options_to_metadata(opt_), extra);
+}
+
+Metadata VAE::load(const std::string& path) {
+  SafetensorsFile f(path);
+  const Metadata model = checkpoint_model(f, path, kFormat);
+  check_same_options(path, model, vae_options_to_metadata(opt_), {"latent", "ngf", "ndf", "nc", "image_size", "recon"});
+  const VAEOptions saved = vae_options_from_metadata(model, "checkpoint " + path);
+  step_ = read_checkpoint(f, path, {&store_});
+  opt_.seed = saved.seed;
+  eps_seed_ = derive_seed(saved.seed, 5);
+  return f.metadata();
+}
+
+}  // namespace p2p
