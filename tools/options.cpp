@@ -122,14 +122,14 @@ void ModelData::check(bool skip_bad_files, int threads, Console& con) {
 void check_dataset(AlignedDataset& ds, bool skip_bad_files, int threads, Console& con) {
   auto handle = [&](const std::vector<BadFile>& bad, const char* found_by) {
     if (bad.empty()) return;
-    P2P_CHECK(skip_bad_files, "--dataroot '" << ds.options().dataroot << "': " << found_by << ", "
+    P2P_CHECK(skip_bad_files, "--dataroot '" << ds.options().dataroot << "', " << found_by << ": "
                                              << bad_files_message(bad)
                                              << "\n(fix or remove them, or pass --skip-bad-files to leave them out)");
     for (const BadFile& b : bad) con.err << "warning: --skip-bad-files: leaving out " << b.problem << "\n";
     ds.remove_files(bad);
   };
   const AlignedDataset::ScanResult scan = ds.scan();
-  handle(scan.bad, "the scan of the file headers found that");
+  handle(scan.bad, "start-up scan of the file headers");
   const PairCache* cache = ds.cache();
   if (!cache) return;
   // A set that fits is decoded now, in parallel: the first epoch would do the same work anyway, and
@@ -138,7 +138,7 @@ void check_dataset(AlignedDataset& ds, bool skip_bad_files, int threads, Console
   const size_t bytes = scan.pair_bytes;
   if (bytes <= cache->max_bytes()) {
     const auto t0 = std::chrono::steady_clock::now();
-    handle(ds.prefill(std::max(1, threads)), "decoding every file found that");
+    handle(ds.prefill(std::max(1, threads)), "start-up decoding of every file");
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char line[160];
     std::snprintf(line, sizeof line, "cache: all %zu pairs decoded in %.1f s, %.0f MiB of --cache-mb %zu\n",
