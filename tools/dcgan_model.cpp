@@ -24,12 +24,9 @@ class DCGANTrainModel : public ModelAdapter<DCGAN> {
   Tensor interpolate(uint64_t a, uint64_t b, int steps) override { return m_.interpolate(a, b, steps); }
 };
 
-class DCGANKind : public TableModelKind<DCGANOptions, DCGANTrainModel> {
+class DCGANKind : public ImageModelKind<DCGANOptions, DCGANTrainModel> {
  public:
-  DCGANKind() : TableModelKind(dcgan_option_table(), "dcgan", /*unpaired=*/false) {}
-  void validate() override { dcgan_option_table().check(opt_); }
-  int image_size() const override { return opt_.image_size; }
-  void check_size(int, int, const std::string&) const override {}  // the folder resizes to --image-size
+  DCGANKind() : ImageModelKind(dcgan_option_table(), "dcgan", /*unpaired=*/false) {}
 };
 
 }  // namespace

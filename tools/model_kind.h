@@ -143,6 +143,17 @@ struct CheckpointModel {
 };
 CheckpointModel load_checkpoint_model(const std::string& path, Device dev, bool with_optimizer);
 
+// The kind of a model of single images from a folder (dcgan, vae): options O with image_size, which
+// the folder resizes to, so any image fits.
+template <class O, class A>
+class ImageModelKind : public TableModelKind<O, A> {
+ public:
+  using TableModelKind<O, A>::TableModelKind;
+  void validate() override { this->table_.check(this->opt_); }
+  int image_size() const override { return this->opt_.image_size; }
+  void check_size(int, int, const std::string&) const override {}
+};
+
 // The registry: P2P_REGISTER_MODEL(Kind) in a model's file adds it (tools/ is an object library, so
 // the registration is linked in).
 std::vector<std::string> model_names();

@@ -29,12 +29,9 @@ class VAETrainModel : public ModelAdapter<VAE> {
   Tensor reconstruct(const Tensor& x) override { return m_.reconstruct(x); }
 };
 
-class VAEKind : public TableModelKind<VAEOptions, VAETrainModel> {
+class VAEKind : public ImageModelKind<VAEOptions, VAETrainModel> {
  public:
-  VAEKind() : TableModelKind(vae_option_table(), "vae", /*unpaired=*/false) {}
-  void validate() override { vae_option_table().check(opt_); }
-  int image_size() const override { return opt_.image_size; }
-  void check_size(int, int, const std::string&) const override {}  // the folder resizes to --image-size
+  VAEKind() : ImageModelKind(vae_option_table(), "vae", /*unpaired=*/false) {}
 };
 
 }  // namespace
