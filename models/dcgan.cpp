@@ -12,18 +12,26 @@
 
 namespace p2p {
 
-namespace {
-// Every option, once: the checkpoint's "model" metadata in both directions.
-std::vector<OptionField> fields(DCGANOptions& o) {
-  return {{"nz", &o.nz}, {"ngf", &o.ngf},     {"ndf", &o.ndf},     {"nc", &o.nc},    {"image_size", &o.image_size},
-          {"lr", &o.lr}, {"beta1", &o.beta1}, {"beta2", &o.beta2}, {"seed", &o.seed}};
+const OptionTable<DCGANOptions>& dcgan_option_table() {
+  static const OptionTable<DCGANOptions> table([](OptionTable<DCGANOptions>& t) {
+    using O = DCGANOptions;
+    using R = OptionRole;
+    t.range("nz", &O::nz, "length of the noise vector z", R::model, 1);
+    t.range("ngf", &O::ngf, "filters in the generator's last stage", R::model, 1);
+    t.range("ndf", &O::ndf, "filters in the discriminator's first stage", R::model, 1);
+    t.add("image-size", &O::image_size, "image side: 64 as the reference, 32 or 16 with fewer stages", R::model,
+          {"16", "32", "64"});
+    t.range("lr", &O::lr, "Adam learning rate (both networks)", R::run, 0);
+    t.range("beta1", &O::beta1, "Adam beta1", R::run, 0, 1);
+    t.range("beta2", &O::beta2, "Adam beta2", R::run, 0, 1);
+  });
+  return table;
 }
-}  // namespace
 
-Metadata dcgan_options_to_metadata(const DCGANOptions& o) { return options_to_metadata(o, fields); }
+Metadata dcgan_options_to_metadata(const DCGANOptions& o) { return model_options_metadata(dcgan_option_table(), o); }
 
 DCGANOptions dcgan_options_from_metadata(const Metadata& m, const std::string& what) {
-  return options_from_metadata(m, what, fields);
+  return model_options_from_metadata(dcgan_option_table(), m, what);
 }
 
 DCGAN::DCGAN(const DCGANOptions& opt, Device dev) : opt_(opt), dev_(dev), noise_seed_(derive_seed(opt.seed, 3)) {
@@ -138,12 +146,12 @@ void DCGAN::save(const std::string& path, const Metadata& extra) {
   save_checkpoint(path, {&g_store_, &d_store_}, kFormat, step_, opt_.seed, dcgan_options_to_metadata(opt_), extra);
 }
 
-Metadata DCGAN::load(const std::string& path) {
+Metadata DCGAN::load(const std::string& path, bool with_optimizer) {
   SafetensorsFile f(path);
   const Metadata model = checkpoint_model(f, path, kFormat);
-  check_same_options(path, model, dcgan_options_to_metadata(opt_), {"nz", "ngf", "ndf", "nc", "image_size"});
+  dcgan_option_table().check_same(opt_, model, OptionRole::model, "checkpoint " + path, "this model has", "");
   const DCGANOptions saved = dcgan_options_from_metadata(model, "checkpoint " + path);
-  step_ = read_checkpoint(f, path, {&g_store_, &d_store_});
+  step_ = read_checkpoint(f, path, {&g_store_, &d_store_}, with_optimizer);
   opt_.seed = saved.seed;
   noise_seed_ = derive_seed(saved.seed, 3);
   return f.metadata();

@@ -28,6 +28,7 @@
 
 #include "kernels/adam.h"
 #include "models/dcgan_nets.h"
+#include "models/option_table.h"
 #include "nn/params.h"
 #include "runtime/safetensors.h"
 
@@ -41,6 +42,8 @@ struct DCGANOptions {
   uint64_t seed = 0;
 };
 
+// The options' table (models/option_table.h): names, help, roles and limits; nc stays 3 (RGB).
+const OptionTable<DCGANOptions>& dcgan_option_table();
 Metadata dcgan_options_to_metadata(const DCGANOptions& o);
 DCGANOptions dcgan_options_from_metadata(const Metadata& m, const std::string& what);
 
@@ -64,6 +67,8 @@ class DCGAN {
   // Gaussian noise lies near a sphere, so the path keeps its norm where a straight line would not).
   Tensor interpolate(uint64_t seed_a, uint64_t seed_b, int count);
 
+  // The trainer's schedule (models/gan.h: linear_lr) sets both optimisers' rate.
+  void set_learning_rate(float lr) { adam_g_.lr = adam_d_.lr = lr; }
   int64_t step() const { return step_; }
   const DCGANOptions& options() const { return opt_; }
   Device device() const { return dev_; }
@@ -76,7 +81,8 @@ class DCGAN {
   void save(const std::string& path, const Metadata& extra);
   // Reads a checkpoint of save(); errors name the file and what differs. Training then continues
   // exactly where it stopped (the noise of step s is a function of the saved seed and s).
-  Metadata load(const std::string& path);
+  // with_optimizer false: the parameters and running statistics only (sampling).
+  Metadata load(const std::string& path, bool with_optimizer = true);
 
  private:
   Tensor generate_eval(const Tensor& z);

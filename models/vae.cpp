@@ -13,19 +13,28 @@
 
 namespace p2p {
 
-namespace {
-// Every option, once: the checkpoint's "model" metadata in both directions.
-std::vector<OptionField> fields(VAEOptions& o) {
-  return {{"latent", &o.latent},         {"nc", &o.nc},       {"ngf", &o.ngf},   {"ndf", &o.ndf},
-          {"image_size", &o.image_size}, {"recon", &o.recon}, {"beta", &o.beta}, {"lr", &o.lr},
-          {"beta1", &o.beta1},           {"beta2", &o.beta2}, {"seed", &o.seed}};
+const OptionTable<VAEOptions>& vae_option_table() {
+  static const OptionTable<VAEOptions> table([](OptionTable<VAEOptions>& t) {
+    using O = VAEOptions;
+    using R = OptionRole;
+    t.range("latent", &O::latent, "length of the latent vector (mu and log-variance each)", R::model, 1);
+    t.range("ngf", &O::ngf, "filters in the decoder's last stage", R::model, 1);
+    t.range("ndf", &O::ndf, "filters in the encoder's first stage", R::model, 1);
+    t.add("image-size", &O::image_size, "image side: 64, or 32 or 16 with fewer stages", R::model, {"16", "32", "64"});
+    t.add("recon", &O::recon, "reconstruction loss: `mse` (tanh output) or `bce` (pixels as probabilities)", R::model,
+          {"mse", "bce"});
+    t.range("beta", &O::beta, "weight of the KL term", R::run, 0);
+    t.range("lr", &O::lr, "Adam learning rate", R::run, 0);
+    t.range("beta1", &O::beta1, "Adam beta1", R::run, 0, 1);
+    t.range("beta2", &O::beta2, "Adam beta2", R::run, 0, 1);
+  });
+  return table;
 }
-}  // namespace
 
-Metadata vae_options_to_metadata(const VAEOptions& o) { return options_to_metadata(o, fields); }
+Metadata vae_options_to_metadata(const VAEOptions& o) { return model_options_metadata(vae_option_table(), o); }
 
 VAEOptions vae_options_from_metadata(const Metadata& m, const std::string& what) {
-  return options_from_metadata(m, what, fields);
+  return model_options_from_metadata(vae_option_table(), m, what);
 }
 
 namespace {
@@ -171,12 +180,12 @@ void VAE::save(const std::string& path, const Metadata& extra) {
   save_checkpoint(path, {&store_}, kFormat, step_, opt_.seed, vae_options_to_metadata(opt_), extra);
 }
 
-Metadata VAE::load(const std::string& path) {
+Metadata VAE::load(const std::string& path, bool with_optimizer) {
   SafetensorsFile f(path);
   const Metadata model = checkpoint_model(f, path, kFormat);
-  check_same_options(path, model, vae_options_to_metadata(opt_), {"latent", "ngf", "ndf", "nc", "image_size", "recon"});
+  vae_option_table().check_same(opt_, model, OptionRole::model, "checkpoint " + path, "this model has", "");
   const VAEOptions saved = vae_options_from_metadata(model, "checkpoint " + path);
-  step_ = read_checkpoint(f, path, {&store_});
+  step_ = read_checkpoint(f, path, {&store_}, with_optimizer);
   opt_.seed = saved.seed;
   eps_seed_ = derive_seed(saved.seed, 5);
   return f.metadata();

@@ -32,6 +32,7 @@
 
 #include "kernels/adam.h"
 #include "models/dcgan_nets.h"
+#include "models/option_table.h"
 #include "nn/params.h"
 #include "runtime/safetensors.h"
 
@@ -46,6 +47,8 @@ struct VAEOptions {
   uint64_t seed = 0;
 };
 
+// The options' table (models/option_table.h): names, help, roles and limits; nc stays 3 (RGB).
+const OptionTable<VAEOptions>& vae_option_table();
 Metadata vae_options_to_metadata(const VAEOptions& o);
 VAEOptions vae_options_from_metadata(const Metadata& m, const std::string& what);
 
@@ -71,6 +74,7 @@ class VAE {
   Tensor interpolate(uint64_t seed_a, uint64_t seed_b, int count);
   Tensor interpolate_images(const Tensor& a, const Tensor& b, int count);
 
+  void set_learning_rate(float lr) { adam_.lr = lr; }  // the trainer's schedule (models/gan.h)
   int64_t step() const { return step_; }
   const VAEOptions& options() const { return opt_; }
   ParamStore& store() { return store_; }
@@ -80,7 +84,8 @@ class VAE {
   // metadata format, step, seed and model; the caller's extra keys added.
   void save(const std::string& path, const Metadata& extra);
   // Reads a checkpoint of save(); errors name the file and what differs; training continues exactly.
-  Metadata load(const std::string& path);
+  // with_optimizer false: the parameters and running statistics only (sampling).
+  Metadata load(const std::string& path, bool with_optimizer = true);
 
  private:
   const Tensor& to_device(const Tensor& x, Tensor& buf);

@@ -164,7 +164,7 @@ TEST_CASE("cycle_gan cli: bad input gives a clear error", "[cli][cycle]") {
                "holds a cycle_gan model");
   }
   SECTION("an unknown model") {
-    fails_with(cli(s.train("ab", "x", {"--model", "dcgan"})), "--model: unknown value 'dcgan'");
+    fails_with(cli(s.train("ab", "x", {"--model", "stylegan"})), "--model: unknown value 'stylegan'");
   }
 }
 

@@ -131,5 +131,5 @@ TEST_CASE("DCGAN bad options and inputs are clear errors", "[dcgan][model]") {
   wide.ngf = 8;
   DCGAN w(wide, Device::CPU);
   w.save(dir.file("w.safetensors"), {});
-  CHECK_THROWS_WITH(m.load(dir.file("w.safetensors")), Catch::Contains("--ngf 8, this model has 16"));
+  CHECK_THROWS_WITH(m.load(dir.file("w.safetensors")), Catch::Contains("--ngf 8, this model has --ngf 16"));
 }

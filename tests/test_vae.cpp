@@ -116,7 +116,7 @@ TEST_CASE("VAE bad options and inputs are clear errors", "[vae][model]") {
   TempDir dir("vae_bad");
   VAE bce(small_options("bce"), Device::CPU);
   bce.save(dir.file("bce.safetensors"), {});
-  CHECK_THROWS_WITH(m.load(dir.file("bce.safetensors")), Catch::Contains("--recon bce, this model has mse"));
+  CHECK_THROWS_WITH(m.load(dir.file("bce.safetensors")), Catch::Contains("--recon bce, this model has --recon mse"));
   DCGANOptions d;
   d.image_size = 16;
   d.ngf = d.ndf = 4;

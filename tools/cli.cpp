@@ -1,4 +1,4 @@
-// The command line (CLI11): `pix2pix train | test | synth | bench | options`. train and bench bind
+// The command line (CLI11): `pix2pix train | test | sample | synth | bench | options`. train and bench bind
 // the shared options (tools/options.h, tools/commands.h) and those of the --model (tools/model_kind.h).
 // Value errors CLI11 can see (unknown option, --norm foo, --direction XY, --device tpu, a non-number)
 // are its own messages; everything else is a p2p::Error from the command, printed as "error: ...".
@@ -53,6 +53,26 @@ void add_synth(CLI::App& app, SynthOptions& o) {
   c->add_option("--test-count", o.test_count, "test pairs")->check(CLI::NonNegativeNumber);
   c->add_option("--size", o.size, "size of each half in pixels")->check(CLI::Range(16, 4096));
   c->add_option("--seed", o.seed, "seed of the layouts");
+}
+
+void add_sample(CLI::App& app, SampleOptions& o) {
+  CLI::App* c = app.add_subcommand("sample", "draw images from a dcgan or vae checkpoint (the model is read from it)");
+  c->add_option("--checkpoint", o.checkpoint, "a .safetensors file of train --model dcgan or vae")->required();
+  c->add_option("--out", o.out, "output folder")->required();
+  c->add_option("--count", o.count, "images to draw: sample_NNN.png each and samples.png, their grid (0 = none)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--seed", o.seed, "seed of the latent points drawn");
+  c->add_option("--interpolate", o.interpolate,
+                "SEED1,SEED2: interpolate_SEED1_SEED2.png, --steps images between the two seeds' latent points "
+                "(spherical for dcgan noise, linear for the vae)");
+  c->add_option("--steps", o.steps, "images in the interpolation, both ends included")->check(CLI::Range(2, 1024));
+  c->add_option(
+      "--recon-dataroot", o.recon_dataroot,
+      "vae: a folder of held-out images; reconstruction.png shows up to 8 of them over their reconstructions");
+  c->add_option("--half", o.half, "of --recon-dataroot's files, as train's --half")
+      ->check(CLI::IsMember({"none", "left", "right"}));
+  c->add_option("--device", o.device, "cuda or cpu (default: cuda when a GPU is present)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
 }
 
 void add_bench(CLI::App& app, BenchOptions& o, ModelKind& kind) {
@@ -117,11 +137,13 @@ int run_cli(int argc, const char* const* argv, Console& con) {
   TestOptions test;
   SynthOptions synth;
   BenchOptions bench;
+  SampleOptions sample;
   bool markdown = false;
   add_train(app, train, *kind);
   add_test(app, test);
   add_synth(app, synth);
   add_bench(app, bench, *kind);
+  add_sample(app, sample);
   add_options(app, markdown);
   try {
     app.parse(argc, argv);
@@ -133,6 +155,8 @@ int run_cli(int argc, const char* const* argv, Console& con) {
       run_train(train, *kind, con);
     } else if (app.got_subcommand("test")) {
       run_test(test, con);
+    } else if (app.got_subcommand("sample")) {
+      run_sample(sample, con);
     } else if (app.got_subcommand("bench")) {
       run_bench(bench, *kind, con);
     } else if (app.got_subcommand("options")) {

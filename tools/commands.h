@@ -21,12 +21,26 @@ struct BenchOptions {
   std::string json;  // empty = no JSON output
 };
 
+// `sample`: what a generative checkpoint (dcgan, vae) draws; see sample_command.cpp.
+struct SampleOptions {
+  std::string checkpoint, out;
+  int count = 64;
+  uint64_t seed = 0;
+  std::string interpolate;  // "SEED1,SEED2"; empty = none
+  int steps = 8;
+  std::string recon_dataroot;  // vae: images to reconstruct; empty = none
+  std::string half = "none";   // of recon-dataroot's files, as train's --half
+  std::string device;
+};
+
 class ModelKind;
 
 // Trains (or resumes) as described in train_command.cpp; writes under <checkpoints-dir>/<name>/.
 void run_train(TrainOptions opt, ModelKind& kind, Console& con);
 // Runs a checkpoint over a split; writes images, index.html and metrics under <results-dir>/<name>/.
 void run_test(const TestOptions& opt, Console& con);
+// Writes the images of a dcgan or vae checkpoint under opt.out (sample_command.cpp).
+void run_sample(const SampleOptions& opt, Console& con);
 // Writes a synthetic AB dataset (data/synthetic.h).
 void run_synth(const SynthOptions& opt, Console& con);
 // Times the model's train_step per batch size, with and without data loading (see bench_command.cpp);

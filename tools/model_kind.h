@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/image.h"
 #include "models/option_table.h"
 #include "runtime/device.h"
 #include "runtime/safetensors.h"
@@ -38,6 +39,18 @@ class TrainModel {
   virtual void save(const std::string& path, const Metadata& extra) = 0;
   // with_optimizer false: the parameters only (test).
   virtual Metadata load(const std::string& path, bool with_optimizer) = 0;
+
+  // The picture written every --sample-freq steps: visuals() side by side, or for a generative
+  // model (dcgan, vae) the grid of sample(64, kGridSeed), the same latent points every time.
+  virtual Image sample_picture();
+  // Generative models only (the others fail, naming the command): `count` images from the latent
+  // points of `seed`; `steps` images along the path between the points of seeds a and b; the
+  // reconstructions of images x (the VAE). All [N, 3, H, W] in [-1, 1] on the CPU.
+  virtual bool generative() const { return false; }
+  virtual Tensor sample(int count, uint64_t seed);
+  virtual Tensor interpolate(uint64_t seed_a, uint64_t seed_b, int steps);
+  virtual Tensor reconstruct(const Tensor& x);
+  static constexpr uint64_t kGridSeed = 0x67726964;  // "grid": the training's sample grid
 };
 
 // The forwarding every adapter of a model class M (Pix2Pix, CycleGAN) shares.
@@ -69,7 +82,9 @@ class ModelKind {
   virtual std::string name() const = 0;    // the --model value
   virtual std::string format() const = 0;  // its checkpoints' "format"
   virtual bool unpaired() const = 0;       // its data is unaligned (dataset/unaligned_dataset.h)
-  virtual float lr() const = 0;            // the base learning rate of the schedule
+  // > 0: it trains on single images of this side from an image folder (data/image_folder.h).
+  virtual int image_size() const { return 0; }
+  virtual float lr() const = 0;  // the base learning rate of the schedule
   // The options table's parts (see TableModelKind below).
   virtual void bind(CLI::App* c) = 0;
   virtual void validate() = 0;
@@ -116,6 +131,27 @@ class TableModelKind : public ModelKind {
   const std::string name_;
   const bool unpaired_;
   O opt_{};
+};
+
+// The model a checkpoint holds: its "format" picks the kind, its "model" options build the networks,
+// then its tensors are read (the Adam moments too when with_optimizer); meta is the file's metadata.
+// Errors name the file.
+struct CheckpointModel {
+  std::unique_ptr<ModelKind> kind;
+  std::unique_ptr<TrainModel> model;
+  Metadata meta;
+};
+CheckpointModel load_checkpoint_model(const std::string& path, Device dev, bool with_optimizer);
+
+// The kind of a model of single images from a folder (dcgan, vae): options O with image_size, which
+// the folder resizes to, so any image fits.
+template <class O, class A>
+class ImageModelKind : public TableModelKind<O, A> {
+ public:
+  using TableModelKind<O, A>::TableModelKind;
+  void validate() override { this->table_.check(this->opt_); }
+  int image_size() const override { return this->opt_.image_size; }
+  void check_size(int, int, const std::string&) const override {}
 };
 
 // The registry: P2P_REGISTER_MODEL(Kind) in a model's file adds it (tools/ is an object library, so

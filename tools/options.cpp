@@ -37,6 +37,10 @@ const OptionTable<TrainOptions>& train_option_table() {
     t.range("load-size", &O::load_size, "resize to this size", R::run, 1);
     t.range("crop-size", &O::crop_size, "then crop to this size", R::run, 1);
     t.add("no-flip", &O::no_flip, "no random horizontal flips", R::run);
+    t.add("half", &O::half,
+          "dcgan and vae: `left` or `right` takes that half of each file (facades' AB files give their photos "
+          "with `left`), `none` the whole image",
+          R::run, {"none", "left", "right"});
     t.add("device", &O::device, "`cuda` or `cpu` (empty: cuda when a GPU is present)", R::free, {"", "cpu", "cuda"});
     t.add("seed", &O::seed, "initialisation, data order, augmentation and dropout all derive from it", R::run);
     t.range("threads", &O::threads, "data loading threads (0 = decode inside the training loop)", R::free, 0, 256);
@@ -96,6 +100,27 @@ DatasetOptions dataset_options(const TrainOptions& o) {
   return d;
 }
 
+ImageFolderOptions image_folder_options(const TrainOptions& o, int image_size) {
+  ImageFolderOptions f;
+  f.root = o.dataroot;
+  f.image_size = image_size;
+  f.half = o.half;
+  f.flip = !o.no_flip;
+  f.seed = o.seed;
+  f.cache_bytes = static_cast<size_t>(o.cache_mb) << 20;
+  return f;
+}
+
+SampleSource& ModelData::source() {
+  if (images) return *images;
+  return aligned ? static_cast<SampleSource&>(*aligned) : *unaligned;
+}
+
+std::string ModelData::folder() const {
+  if (images) return images->options().root;
+  return aligned ? aligned->folder() : unaligned->folder();
+}
+
 ModelData open_model_data(const DatasetOptions& d, const std::string& mode, bool unpaired_model,
                           const std::string& model, bool testing) {
   std::string m = mode;
@@ -114,6 +139,13 @@ ModelData open_model_data(const DatasetOptions& d, const std::string& mode, bool
 }
 
 void ModelData::check(bool skip_bad_files, int threads, Console& con) {
+  if (images) {
+    // The image models read a handful of files per step; a bad one is an error here, before training.
+    const std::vector<BadFile> bad = images->scan();
+    P2P_CHECK(bad.empty(), "--dataroot '" << images->options().root << "': the scan of the file headers found that "
+                                          << bad_files_message(bad) << "\n(fix or remove them)");
+    return;
+  }
   if (aligned) return check_dataset(*aligned, skip_bad_files, threads, con);
   check_dataset(unaligned->domain_a(), skip_bad_files, threads, con);
   check_dataset(unaligned->domain_b(), skip_bad_files, threads, con);

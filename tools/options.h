@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/aligned_dataset.h"
+#include "data/image_folder.h"
 #include "data/unaligned_dataset.h"
 #include "models/option_table.h"
 #include "runtime/device.h"
@@ -35,7 +36,8 @@ struct TrainOptions {
   std::string preprocess = "resize_and_crop";
   int load_size = 286, crop_size = 256;
   bool no_flip = false;
-  std::string device;  // cpu | cuda; empty = cuda when a GPU is present
+  std::string half = "none";  // the image models' folder: one half of each file (data/image_folder.h)
+  std::string device;         // cpu | cuda; empty = cuda when a GPU is present
   uint64_t seed = 0;
   int threads = 4;
   // Decoded, resized pairs kept in memory (data/pair_cache.h), in MiB; 0 = off. 1024 holds facades
@@ -72,6 +74,8 @@ Device resolve_device(const std::string& device);
 // the schedule's length); errors name the option.
 void validate(const TrainOptions& o);
 DatasetOptions dataset_options(const TrainOptions& o);
+// The image folder of a model of single images (dcgan, vae) at its image side.
+ImageFolderOptions image_folder_options(const TrainOptions& o, int image_size);
 
 // The data of a model: aligned AB pairs (pix2pix) or two unaligned domains (cycle_gan), as
 // --dataset-mode says: aligned, unaligned (<phase>A/, <phase>B/), split (AB files into two domains)
@@ -80,8 +84,9 @@ DatasetOptions dataset_options(const TrainOptions& o);
 struct ModelData {
   std::unique_ptr<AlignedDataset> aligned;
   std::unique_ptr<UnalignedDataset> unaligned;
-  SampleSource& source() { return aligned ? static_cast<SampleSource&>(*aligned) : *unaligned; }
-  std::string folder() const { return aligned ? aligned->folder() : unaligned->folder(); }
+  std::unique_ptr<ImageFolder> images;  // the single images of dcgan and vae
+  SampleSource& source();
+  std::string folder() const;
   bool paired() const { return aligned || split; }  // has ground truth B for each A
   bool split = false;
   // The start-up scan of each part (check_dataset below).

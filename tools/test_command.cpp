@@ -41,25 +41,20 @@ void run_test(const TestOptions& o, Console& con) {
   const fs::path ckpt = ckpt_dir / (o.epoch == "latest" ? "latest.safetensors" : "epoch_" + o.epoch + ".safetensors");
   P2P_CHECK(fs::exists(ckpt), "--name " << o.name << " --epoch " << o.epoch << ": no checkpoint " << ckpt.string());
 
-  SafetensorsFile f(ckpt.string());
   const std::string what = "checkpoint " + ckpt.string();
-  std::unique_ptr<ModelKind> kind;
-  for (const std::string& name : model_names())
-    if (make_model_kind(name)->format() == f.meta("format")) kind = make_model_kind(name);
-  P2P_CHECK(kind, what << ": format '" << f.meta("format") << "' is no model's this program knows");
+  CheckpointModel c = load_checkpoint_model(ckpt.string(), dev, /*with_optimizer=*/false);
+  std::unique_ptr<ModelKind>& kind = c.kind;
+  std::unique_ptr<TrainModel>& model = c.model;
   P2P_CHECK(o.model.empty() || o.model == kind->name(),
             "--model " << o.model << ": " << what << " holds a " << kind->name() << " model");
-  const Metadata model_meta = parse_json_object(f.meta("model"), what + ": model");
-  kind->set_metadata(model_meta, what);
-  Metadata trained = parse_json_object(f.meta("options"), what + ": options");
+  P2P_CHECK(!kind->image_size(), "test: " << what << " holds a " << kind->name()
+                                          << " model, which has no test set; use `sample --checkpoint`");
+  Metadata trained = parse_json_object(c.meta["options"], what + ": options");
   auto trained_opt = [&](const char* key) {
     auto it = trained.find(key);
     P2P_CHECK(it != trained.end(), what << ": the training options lack --" << key);
     return it->second;
   };
-  std::unique_ptr<TrainModel> model =
-      kind->create(static_cast<uint64_t>(parse_option_int(f.meta("seed"), what + ": seed")), dev);
-  model->load(ckpt.string(), /*with_optimizer=*/false);
 
   DatasetOptions d;
   d.dataroot = o.dataroot;
@@ -76,7 +71,7 @@ void run_test(const TestOptions& o, Console& con) {
 
   const fs::path out_dir = fs::path(o.results_dir) / o.name / (o.phase + "_" + o.epoch);
   fs::create_directories(out_dir / "images");
-  con.out << "testing " << ckpt.string() << " (" << kind->name() << ", step " << f.meta("step") << ") on " << n
+  con.out << "testing " << ckpt.string() << " (" << kind->name() << ", step " << c.meta["step"] << ") on " << n
           << " images of " << data.folder() << ", direction " << d.direction << ", " << (o.eval ? "eval" : "training")
           << "-mode G, " << device_name(dev) << (metrics ? "" : "; no ground truth: images only") << "\n";
 

@@ -130,7 +130,11 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   }
 
   // The data, and the image size the networks will see, before anything is trained or written.
-  ModelData data = open_model_data(dataset_options(o), o.dataset_mode, kind.unpaired(), o.model, false);
+  ModelData data;
+  if (kind.image_size() > 0)
+    data.images = std::make_unique<ImageFolder>(image_folder_options(o, kind.image_size()));
+  else
+    data = open_model_data(dataset_options(o), o.dataset_mode, kind.unpaired(), o.model, false);
   data.check(o.skip_bad_files, o.threads, con);
   const SampleSource::Prepared first = data.source().prepare(0, 0);
   kind.check_size(static_cast<int>(first.shape[2]), static_cast<int>(first.shape[3]),
@@ -149,8 +153,10 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   std::ofstream(dir / "opt.txt") << table;
   con.out << "device: " << device_name(dev) << (dev == Device::CUDA ? " (" + cuda_device_info() + ")" : "") << "\n"
           << kind.name() << ": " << model->describe() << "\ndataset: " << data.source().size() << " "
-          << (data.aligned ? "pairs" : "items") << " in " << data.folder() << ", images " << first.shape[3] << "x"
-          << first.shape[2] << "\n";
+          << (data.aligned  ? "pairs"
+              : data.images ? "images"
+                            : "items")
+          << " in " << data.folder() << ", images " << first.shape[3] << "x" << first.shape[2] << "\n";
   if (o.resume)
     con.out << "resuming from " << latest.string() << " at epoch " << epoch + 1 << ", iteration " << epoch_iter
             << ", step " << model->step() << "\n";
@@ -227,9 +233,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
         char name[64];
         std::snprintf(name, sizeof name, "epoch%03lld_step%07lld.png", static_cast<long long>(epoch + 1),
                       static_cast<long long>(step));
-        std::vector<Image> images;
-        for (const auto& [n, t] : model->visuals()) images.push_back(tensor_to_image(t));
-        save_png((dir / "samples" / name).string(), side_by_side(images));
+        save_png((dir / "samples" / name).string(), model->sample_picture());
       }
       if (o.save_latest_freq > 0 && step % o.save_latest_freq == 0) save(latest, epoch, epoch_iter);
       if (stop) break;
