@@ -4,12 +4,27 @@
 //
 //   pass             m (rows)               n (cols)     kk (reduction)   A                 B
 //   forward          output pixel (n,p,q)   k            (c,r,s)          x (gathered)      w[k][c,r,s]
-//   backward-data    input pixel (n,h,w)    c            (k,r,s)          dy (gathered)     w[k][c][r,s]
+//   backward-data    input pixel (n,h,w)    c            (k,i,j)          dy (gathered)     w[k][c][r,s]
 //   backward-weight  k                      (c,r,s)      (n,p,q)          dy                x (gathered)
 //
-// backward-data keeps the pairs with h + pad - r divisible by the stride (others read 0); with
-// stride 2 and a 4x4 kernel three quarters of the reduction are such zeros (a stride-phase
-// decomposition would skip them; not done).
+// backward-data by stride phase. In dx[n,c,h,w] = sum_{k,r,s} dy[n,k,p,q] w[k,c,r,s] a tap (r, s)
+// contributes only where h + pad - r and w + pad - s are multiples of the stride st (p = (h + pad -
+// r) / st, q alike). Which r qualify depends only on h mod st, so the input pixels are split into
+// st * st phases (a, b) = (h mod st, w mod st), each its own dense GEMM with no zero taps. Rows:
+// write h = a + st hh, hh in [0, Ha), Ha = ceil((H - a) / st) (0 when a >= H: the phase is empty).
+// With rh = (a + pad) mod st and oh = (a + pad) div st, so that a + pad = st oh + rh:
+//   h + pad - r = st (hh + oh) + rh - r  is a multiple of st  <=>  r = rh + st i,  i >= 0,
+// and then p = hh + oh - i. The taps are i in [0, Ri), Ri = ceil((R - rh) / st) (0 when R <= rh: a
+// 1x1 stride-2 kernel reaches no odd row, whose dx is then 0). Columns alike (b, Wb, sw, ow, j, Sj).
+// Phase (a, b) is the GEMM
+//   m = (n, hh, ww): N Ha Wb rows, kk = (k, i, j): K Ri Sj taps, n = c,
+//   A[(n,hh,ww)][(k,i,j)] = dy[n, k, hh + oh - i, ww + ow - j] (0 outside dy), B = w[k, c, rh + st i, sw + st j],
+//   C -> dx[n, c, a + st hh, b + st ww].
+// Summed over the phases that is sum_h Ri = sum_r (rows h that tap r reaches) ~ R H / st rows, so the
+// taps fall from K R S to about K R S / st^2 per pixel (4x at stride 2, for 4x4 and 3x3 kernels
+// alike: 3x3 phases take 2 and 1 taps per row). One launch per non-empty phase; each dx element is
+// written by exactly one phase, in a fixed reduction order, so the result stays bitwise
+// reproducible. At stride 1 there is one phase with Ri = R, oh = pad: the plain backward-data GEMM.
 //
 // The tile kernel: 64x64 output tile per block of 256 threads, each thread a 4x4 register tile,
 // reduction in steps of 16 staged through shared memory, double-buffered (the next step's global
@@ -210,21 +225,42 @@ struct ForwardOp {
   }
 };
 
-// backward-data: A[(n,h,w)][(k,r,s)] = dy[n, k, (h + pad - r) / stride, (w + pad - s) / stride] when both
-// divide exactly and land inside dy, else 0; B[(k,r,s)][c] = w[k,c,r,s].
+// One stride phase (a, b) of backward-data, in the notation of the derivation at the top.
+struct Phase {
+  int h0, w0;  // a, b: dx rows a + st hh, columns b + st ww
+  int hb, wb;  // Ha, Wb: its rows and columns
+  int ri, sj;  // Ri, Sj: its taps per row and per column
+  int rh, sw;  // its first taps
+  int oh, ow;  // p = hh + oh - i, q = ww + ow - j
+  Phase(const ConvGeom& g, int a, int b)
+      : h0(a),
+        w0(b),
+        hb((g.h - a + g.stride - 1) / g.stride),
+        wb((g.w - b + g.stride - 1) / g.stride),
+        ri((g.r - (a + g.pad) % g.stride + g.stride - 1) / g.stride),
+        sj((g.s - (b + g.pad) % g.stride + g.stride - 1) / g.stride),
+        rh((a + g.pad) % g.stride),
+        sw((b + g.pad) % g.stride),
+        oh((a + g.pad) / g.stride),
+        ow((b + g.pad) / g.stride) {}
+};
+
+// backward-data, phase ph: A[(n,hh,ww)][(k,i,j)] = dy[n, k, hh + oh - i, ww + ow - j] (0 outside dy),
+// B[(k,i,j)][c] = w[k, c, rh + st i, sw + st j], C -> dx[n, c, a + st hh, b + st ww].
 struct BackwardDataOp {
   static constexpr bool kAMFast = true;
   Dims d;
   const float* dy;
   const float* w;
   float* dx;
+  Phase ph;
 
   struct KIdx {
-    int dy_off, w_off, r, s;
+    int dy_off, w_off, i, j;
   };
   struct ARow {
     int64_t img;
-    int hp, wp;
+    int hp, wp;  // hh + oh, ww + ow
   };
   struct BCol {
     int c_off;
@@ -233,25 +269,22 @@ struct BackwardDataOp {
     int64_t off;
   };
   __device__ KIdx kidx(int kk) const {
-    const int k = kk / d.RS, rs = kk - k * d.RS, r = rs / d.S;
-    return {k * d.PQ, k * d.C * d.RS + rs, r, rs - r * d.S};
+    const int rs = ph.ri * ph.sj, k = kk / rs, ij = kk - k * rs, i = ij / ph.sj, j = ij - i * ph.sj;
+    return {k * d.PQ, k * d.C * d.RS + (ph.rh + d.stride * i) * d.S + ph.sw + d.stride * j, i, j};
   }
   __device__ ARow arow(int m) const {
-    const int n = m / d.HW, hw = m - n * d.HW, h = hw / d.W;
-    return {int64_t(n) * d.K * d.PQ, h + d.pad, hw - h * d.W + d.pad};
+    const int hw = ph.hb * ph.wb, n = m / hw, rest = m - n * hw, hh = rest / ph.wb;
+    return {int64_t(n) * d.K * d.PQ, hh + ph.oh, rest - hh * ph.wb + ph.ow};
   }
   __device__ float a(const ARow& ar, const KIdx& kd) const {
-    const int ph = ar.hp - kd.r, pw = ar.wp - kd.s;
-    if (ph < 0 || pw < 0) return 0.0f;
-    const int p = ph / d.stride, q = pw / d.stride;
-    if (p * d.stride != ph || q * d.stride != pw || p >= d.P || q >= d.Q) return 0.0f;
-    return __ldg(dy + ar.img + kd.dy_off + p * d.Q + q);
+    const int p = ar.hp - kd.i, q = ar.wp - kd.j;
+    return in_range(p, d.P) && in_range(q, d.Q) ? __ldg(dy + ar.img + kd.dy_off + p * d.Q + q) : 0.0f;
   }
   __device__ BCol bcol(int c) const { return {c * d.RS}; }
   __device__ float b(const KIdx& kd, const BCol& bc) const { return __ldg(w + kd.w_off + bc.c_off); }
   __device__ ORow orow(int m) const {
-    const int n = m / d.HW;
-    return {int64_t(n) * d.C * d.HW + (m - n * d.HW)};
+    const int hw = ph.hb * ph.wb, n = m / hw, rest = m - n * hw, hh = rest / ph.wb;
+    return {int64_t(n) * d.C * d.HW + (ph.h0 + d.stride * hh) * d.W + ph.w0 + d.stride * (rest - hh * ph.wb)};
   }
   __device__ void store(const ORow& o, int c, int, float v) const { dx[o.off + int64_t(c) * d.HW] = v; }
 };
@@ -375,8 +408,14 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
 
 void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   check_sizes(g, "conv2d_backward_data");
-  const int kred = g.k * g.r * g.s;
-  launch_gemm(BackwardDataOp{Dims(g), dy, w, dx}, GemmShape{g.n * g.h * g.w, g.c, kred, kred}, 1);
+  const int st = g.stride;
+  // (a, b) in row-major order; a phase with no rows or columns (a >= H or b >= W) has nothing to write.
+  for (int a = 0; a < std::min(st, g.h); ++a)
+    for (int b = 0; b < std::min(st, g.w); ++b) {
+      const BackwardDataOp op{Dims(g), dy, w, dx, Phase(g, a, b)};
+      const int kred = g.k * op.ph.ri * op.ph.sj;
+      launch_gemm(op, GemmShape{g.n * op.ph.hb * op.ph.wb, g.c, kred, kred}, 1);
+    }
 }
 
 void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw) {
