@@ -20,16 +20,16 @@
 //   m = (n, hh, ww): N Ha Wb rows, kk = (k, i, j): K Ri Sj taps, n = c,
 //   A[(n,hh,ww)][(k,i,j)] = dy[n, k, hh + oh - i, ww + ow - j] (0 outside dy), B = w[k, c, rh + st i, sw + st j],
 //   C -> dx[n, c, a + st hh, b + st ww].
-// Summed over the phases that is sum_h Ri = sum_r (rows h that tap r reaches) ~ R H / st rows, so the
-// taps fall from K R S to about K R S / st^2 per pixel (4x at stride 2, for 4x4 and 3x3 kernels
-// alike: 3x3 phases take 2 and 1 taps per row). One launch per non-empty phase; each dx element is
+// Row h takes Ri taps, and sum_h Ri = sum_r #{h : h = r - pad mod st} ~ R H / st, so the taps per
+// pixel fall from K R S to about K R S / st^2 (4x at stride 2, for 4x4 and 3x3 kernels alike: a 3x3
+// kernel's phases take 2 and 1 taps per row). One launch per non-empty phase; each dx element is
 // written by exactly one phase, in a fixed reduction order, so the result stays bitwise
 // reproducible. At stride 1 there is one phase with Ri = R, oh = pad: the plain backward-data GEMM.
 //
-// The tile kernel: a 64x64 output tile per block of 256 threads, each thread a 4x4 register tile (or,
-// for forward and backward-data GEMMs of at most 8 columns, a 256x8 tile of 4x2 per thread: see
-// NarrowTile), reduction in steps of 16 staged through shared memory, double-buffered (the next step's global
-// loads are issued before the current step's FMAs). The reduction indices of a step are decomposed
+// The tile kernel: a 64x64 output tile per block of 256 threads, each thread a 4x4 register tile
+// (or, for forward and backward-data GEMMs of at most 8 columns, a 256x8 tile of 4x2 per thread: see
+// NarrowTile), reduction in steps of 16 staged through shared memory, double-buffered (the next
+// step's global loads are issued before the current step's FMAs). The reduction indices of a step are decomposed
 // once per block into a small shared table. backward-weight splits its long reduction (n,p,q) into
 // fixed chunks (blockIdx.z), each writing a partial dw tile to a workspace; a second kernel sums the
 // chunks in order and adds (+=) into dw. Chunking depends only on the geometry, and no kernel uses
