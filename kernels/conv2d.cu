@@ -117,7 +117,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, co
   bool bvalid[kBLoads], bstore[kBLoads];
 #pragma unroll
   for (int e = 0; e < kBLoads; ++e) {
-    bstore[e] = t / kBK + 16 * e < BN;
+    bstore[e] = kBK * BN >= kThreads || t / kBK + 16 * e < BN;  // a constant true in a wide tile
     const int n = n0 + t / kBK + 16 * e;
     bvalid[e] = bstore[e] && n < gs.n;
     bcol[e] = op.bcol(bvalid[e] ? n : 0);
