@@ -4,16 +4,32 @@
 //
 //   pass             m (rows)               n (cols)     kk (reduction)   A                 B
 //   forward          output pixel (n,p,q)   k            (c,r,s)          x (gathered)      w[k][c,r,s]
-//   backward-data    input pixel (n,h,w)    c            (k,r,s)          dy (gathered)     w[k][c][r,s]
+//   backward-data    input pixel (n,h,w)    c            (k,i,j)          dy (gathered)     w[k][c][r,s]
 //   backward-weight  k                      (c,r,s)      (n,p,q)          dy                x (gathered)
 //
-// backward-data keeps the pairs with h + pad - r divisible by the stride (others read 0); with
-// stride 2 and a 4x4 kernel three quarters of the reduction are such zeros (a stride-phase
-// decomposition would skip them; not done).
+// backward-data by stride phase. In dx[n,c,h,w] = sum_{k,r,s} dy[n,k,p,q] w[k,c,r,s] a tap (r, s)
+// contributes only where h + pad - r and w + pad - s are multiples of the stride st (p = (h + pad -
+// r) / st, q alike). Which r qualify depends only on h mod st, so the input pixels are split into
+// st * st phases (a, b) = (h mod st, w mod st), each its own dense GEMM with no zero taps. Rows:
+// write h = a + st hh, hh in [0, Ha), Ha = ceil((H - a) / st) (0 when a >= H: the phase is empty).
+// With rh = (a + pad) mod st and oh = (a + pad) div st, so that a + pad = st oh + rh:
+//   h + pad - r = st (hh + oh) + rh - r  is a multiple of st  <=>  r = rh + st i,  i >= 0,
+// and then p = hh + oh - i. The taps are i in [0, Ri), Ri = ceil((R - rh) / st) (0 when R <= rh: a
+// 1x1 stride-2 kernel reaches no odd row, whose dx is then 0). Columns alike (b, Wb, sw, ow, j, Sj).
+// Phase (a, b) is the GEMM
+//   m = (n, hh, ww): N Ha Wb rows, kk = (k, i, j): K Ri Sj taps, n = c,
+//   A[(n,hh,ww)][(k,i,j)] = dy[n, k, hh + oh - i, ww + ow - j] (0 outside dy), B = w[k, c, rh + st i, sw + st j],
+//   C -> dx[n, c, a + st hh, b + st ww].
+// Row h takes Ri taps, and sum_h Ri = sum_r #{h : h = r - pad mod st} ~ R H / st, so the taps per
+// pixel fall from K R S to about K R S / st^2 (4x at stride 2, for 4x4 and 3x3 kernels alike: a 3x3
+// kernel's phases take 2 and 1 taps per row). One launch per non-empty phase; each dx element is
+// written by exactly one phase, in a fixed reduction order, so the result stays bitwise
+// reproducible. At stride 1 there is one phase with Ri = R, oh = pad: the plain backward-data GEMM.
 //
-// The tile kernel: 64x64 output tile per block of 256 threads, each thread a 4x4 register tile,
-// reduction in steps of 16 staged through shared memory, double-buffered (the next step's global
-// loads are issued before the current step's FMAs). The reduction indices of a step are decomposed
+// The tile kernel: a 64x64 output tile per block of 256 threads, each thread a 4x4 register tile
+// (or, for forward and backward-data GEMMs of at most 8 columns, a 256x8 tile of 4x2 per thread: see
+// NarrowTile), reduction in steps of 16 staged through shared memory, double-buffered (the next
+// step's global loads are issued before the current step's FMAs). The reduction indices of a step are decomposed
 // once per block into a small shared table. backward-weight splits its long reduction (n,p,q) into
 // fixed chunks (blockIdx.z), each writing a partial dw tile to a workspace; a second kernel sums the
 // chunks in order and adds (+=) into dw. Chunking depends only on the geometry, and no kernel uses
@@ -30,76 +46,111 @@ namespace p2p::cuda {
 
 namespace {
 
-constexpr int kBM = 64, kBN = 64, kBK = 16, kThreads = 256;
+constexpr int kBK = 16, kThreads = 256;
 constexpr int kPadSmem = 4;  // row padding: breaks the bank conflicts of the k-fast tile stores, keeps float4 alignment
+
+// A block's output tile: BM x BN, each of the kThreads threads a 4 x TN register tile.
+//   WideTile   64 x 64, 16 x 16 threads of 4 x 4: the general case.
+//   NarrowTile 256 x 8, 64 x 4 threads of 4 x 2: for GEMMs with at most 8 columns (3 output channels
+//     of the generators' last layers, 1 of the PatchGAN head, the 3 or 6 image channels of the first
+//     layers' backward-data). In a 64-wide tile such a GEMM leaves 61 of 64 columns idle; here 5 of 8,
+//     with four times the rows per block so that a block still does 256 x 8 FMAs per reduction step.
+template <int BM_, int BN_, int TN_>
+struct Tile {
+  static constexpr int BM = BM_, BN = BN_, TM = 4, TN = TN_;
+  static_assert((BM / TM) * (BN / TN) == kThreads, "one register tile per thread");
+};
+using WideTile = Tile<64, 64, 4>;
+using NarrowTile = Tile<256, 8, 2>;
 
 struct GemmShape {
   int m, n, kred;
   int chunk;  // reduction length handled by one blockIdx.z
 };
 
+// N consecutive floats of shared memory in one vector load (the address is aligned to N floats).
+template <int N>
+__device__ __forceinline__ void load_vec(const float* p, float (&v)[N]) {
+  if constexpr (N == 4) {
+    const float4 q = *reinterpret_cast<const float4*>(p);
+    v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
+  } else {
+    static_assert(N == 2, "register tiles are 4 or 2 wide");
+    const float2 q = *reinterpret_cast<const float2*>(p);
+    v[0] = q.x, v[1] = q.y;
+  }
+}
+
 // Op interface: kAMFast (A loaded with m fastest across threads, else kk fastest; B is always loaded
 // kk fastest), KIdx kidx(kk) (a decomposed reduction index; no memory access), ARow arow(m),
 // BCol bcol(n), float a(ARow, KIdx), float b(KIdx, BCol), ORow orow(m), store(ORow, n, chunk, value).
-template <class Op>
+template <class Op, class T>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, const GemmShape gs) {
-  __shared__ __align__(16) float As[2][kBK][kBM + kPadSmem];
-  __shared__ __align__(16) float Bs[2][kBK][kBN + kPadSmem];
+  constexpr int BM = T::BM, BN = T::BN, TM = T::TM, TN = T::TN;
+  __shared__ __align__(16) float As[2][kBK][BM + kPadSmem];
+  __shared__ __align__(16) float Bs[2][kBK][BN + kPadSmem];
   __shared__ typename Op::KIdx kid[2][kBK];
 
   constexpr bool kMF = Op::kAMFast;
-  constexpr int kARows = kMF ? 1 : 4;
+  static_assert(!kMF || kThreads % BM == 0, "m-fast A loads: whole rows of the tile per thread group");
+  // Loads per thread and reduction step: A has kBK * BM elements, B kBK * BN (in a narrow tile fewer
+  // than kThreads: threads past them load no B).
+  constexpr int kALoads = kBK * BM / kThreads, kBLoads = (kBK * BN + kThreads - 1) / kThreads;
+  constexpr int kARows = kMF ? 1 : kALoads;
   const int t = threadIdx.x;
-  const int m0 = blockIdx.x * kBM, n0 = blockIdx.y * kBN;
+  const int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
   const int kbeg = blockIdx.z * gs.chunk;
   const int kend = min(gs.kred, kbeg + gs.chunk);
   const int ntiles = (kend - kbeg + kBK - 1) / kBK;
 
-  // This thread's loads. A (kBM x kBK): m-fast: row t % kBM, columns t / kBM + 4e; kk-fast: column
-  // t % kBK, rows t / kBK + 16e. B (kBK x kBN): row t % kBK, columns t / kBK + 16e.
+  // This thread's loads. A (BM x kBK): m-fast: row t % BM, columns t / BM + (kThreads / BM) e;
+  // kk-fast: column t % kBK, rows t / kBK + 16e. B (kBK x BN): row t % kBK, columns t / kBK + 16e < BN.
   typename Op::ARow arow[kARows];
   bool avalid[kARows];
 #pragma unroll
   for (int e = 0; e < kARows; ++e) {
-    const int m = m0 + (kMF ? t % kBM : t / kBK + 16 * e);
+    const int m = m0 + (kMF ? t % BM : t / kBK + 16 * e);
     avalid[e] = m < gs.m;
     arow[e] = op.arow(avalid[e] ? m : 0);
   }
-  typename Op::BCol bcol[4];
-  bool bvalid[4];
+  typename Op::BCol bcol[kBLoads];
+  bool bvalid[kBLoads], bstore[kBLoads];
 #pragma unroll
-  for (int e = 0; e < 4; ++e) {
+  for (int e = 0; e < kBLoads; ++e) {
+    bstore[e] = kBK * BN >= kThreads || t / kBK + 16 * e < BN;  // a constant true in a wide tile
     const int n = n0 + t / kBK + 16 * e;
-    bvalid[e] = n < gs.n;
+    bvalid[e] = bstore[e] && n < gs.n;
     bcol[e] = op.bcol(bvalid[e] ? n : 0);
   }
 
-  float ra[4], rb[4];
+  float ra[kALoads], rb[kBLoads];
   auto index = [&](int tile, int slot) {
     if (t < kBK && tile < ntiles) kid[slot][t] = op.kidx(kbeg + tile * kBK + t);
   };
   auto load = [&](int tile, int slot) {
     const int k0 = kbeg + tile * kBK;
 #pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const int kl = kMF ? t / kBM + 4 * e : t % kBK;
+    for (int e = 0; e < kALoads; ++e) {
+      const int kl = kMF ? t / BM + (kThreads / BM) * e : t % kBK;
       const int ai = kMF ? 0 : e;
       ra[e] = avalid[ai] && k0 + kl < kend ? op.a(arow[ai], kid[slot][kl]) : 0.0f;
     }
     const int kl = t % kBK;
     const bool kv = k0 + kl < kend;
 #pragma unroll
-    for (int e = 0; e < 4; ++e) rb[e] = bvalid[e] && kv ? op.b(kid[slot][kl], bcol[e]) : 0.0f;
+    for (int e = 0; e < kBLoads; ++e) rb[e] = bvalid[e] && kv ? op.b(kid[slot][kl], bcol[e]) : 0.0f;
   };
   auto store = [&](int buf) {
 #pragma unroll
-    for (int e = 0; e < 4; ++e) {
+    for (int e = 0; e < kALoads; ++e) {
       if (kMF)
-        As[buf][t / kBM + 4 * e][t % kBM] = ra[e];
+        As[buf][t / BM + (kThreads / BM) * e][t % BM] = ra[e];
       else
         As[buf][t % kBK][t / kBK + 16 * e] = ra[e];
-      Bs[buf][t % kBK][t / kBK + 16 * e] = rb[e];
     }
+#pragma unroll
+    for (int e = 0; e < kBLoads; ++e)
+      if (bstore[e]) Bs[buf][t % kBK][t / kBK + 16 * e] = rb[e];
   };
 
   index(0, 0);
@@ -109,21 +160,21 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, co
   store(0);
   __syncthreads();
 
-  // Thread (tm, tn) owns rows m0 + 4 tm + i and columns n0 + 4 tn + j, i, j < 4.
-  const int tm = t % 16, tn = t / 16;
-  float acc[4][4] = {};
+  // Thread (tm, tn) owns rows m0 + TM tm + i and columns n0 + TN tn + j, i < TM, j < TN.
+  const int tm = t % (BM / TM), tn = t / (BM / TM);
+  float acc[TM][TN] = {};
   for (int tile = 0; tile < ntiles; ++tile) {
     const int cur = tile & 1;
     if (tile + 1 < ntiles) load(tile + 1, cur ^ 1);
 #pragma unroll
     for (int kk = 0; kk < kBK; ++kk) {
-      const float4 a = *reinterpret_cast<const float4*>(&As[cur][kk][4 * tm]);
-      const float4 b = *reinterpret_cast<const float4*>(&Bs[cur][kk][4 * tn]);
-      const float av[4] = {a.x, a.y, a.z, a.w}, bv[4] = {b.x, b.y, b.z, b.w};
+      float av[TM], bv[TN];
+      load_vec(&As[cur][kk][TM * tm], av);
+      load_vec(&Bs[cur][kk][TN * tn], bv);
 #pragma unroll
-      for (int i = 0; i < 4; ++i)
+      for (int i = 0; i < TM; ++i)
 #pragma unroll
-        for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+        for (int j = 0; j < TN; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
     }
     if (tile + 1 < ntiles) store(cur ^ 1);
     index(tile + 2, cur);  // slot cur held tile `tile`'s indices, no longer read
@@ -131,13 +182,13 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, co
   }
 
 #pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const int m = m0 + 4 * tm + i;
+  for (int i = 0; i < TM; ++i) {
+    const int m = m0 + TM * tm + i;
     if (m >= gs.m) continue;
     const typename Op::ORow o = op.orow(m);
 #pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const int n = n0 + 4 * tn + j;
+    for (int j = 0; j < TN; ++j) {
+      const int n = n0 + TN * tn + j;
       if (n < gs.n) op.store(o, n, blockIdx.z, acc[i][j]);
     }
   }
@@ -210,21 +261,42 @@ struct ForwardOp {
   }
 };
 
-// backward-data: A[(n,h,w)][(k,r,s)] = dy[n, k, (h + pad - r) / stride, (w + pad - s) / stride] when both
-// divide exactly and land inside dy, else 0; B[(k,r,s)][c] = w[k,c,r,s].
+// One stride phase (a, b) of backward-data, in the notation of the derivation at the top.
+struct Phase {
+  int h0, w0;  // a, b: dx rows a + st hh, columns b + st ww
+  int hb, wb;  // Ha, Wb: its rows and columns
+  int ri, sj;  // Ri, Sj: its taps per row and per column
+  int rh, sw;  // its first taps
+  int oh, ow;  // p = hh + oh - i, q = ww + ow - j
+  Phase(const ConvGeom& g, int a, int b)
+      : h0(a),
+        w0(b),
+        hb((g.h - a + g.stride - 1) / g.stride),
+        wb((g.w - b + g.stride - 1) / g.stride),
+        ri((g.r - (a + g.pad) % g.stride + g.stride - 1) / g.stride),
+        sj((g.s - (b + g.pad) % g.stride + g.stride - 1) / g.stride),
+        rh((a + g.pad) % g.stride),
+        sw((b + g.pad) % g.stride),
+        oh((a + g.pad) / g.stride),
+        ow((b + g.pad) / g.stride) {}
+};
+
+// backward-data, phase ph: A[(n,hh,ww)][(k,i,j)] = dy[n, k, hh + oh - i, ww + ow - j] (0 outside dy),
+// B[(k,i,j)][c] = w[k, c, rh + st i, sw + st j], C -> dx[n, c, a + st hh, b + st ww].
 struct BackwardDataOp {
   static constexpr bool kAMFast = true;
   Dims d;
   const float* dy;
   const float* w;
   float* dx;
+  Phase ph;
 
   struct KIdx {
-    int dy_off, w_off, r, s;
+    int dy_off, w_off, i, j;
   };
   struct ARow {
     int64_t img;
-    int hp, wp;
+    int hp, wp;  // hh + oh, ww + ow
   };
   struct BCol {
     int c_off;
@@ -233,25 +305,22 @@ struct BackwardDataOp {
     int64_t off;
   };
   __device__ KIdx kidx(int kk) const {
-    const int k = kk / d.RS, rs = kk - k * d.RS, r = rs / d.S;
-    return {k * d.PQ, k * d.C * d.RS + rs, r, rs - r * d.S};
+    const int rs = ph.ri * ph.sj, k = kk / rs, ij = kk - k * rs, i = ij / ph.sj, j = ij - i * ph.sj;
+    return {k * d.PQ, k * d.C * d.RS + (ph.rh + d.stride * i) * d.S + ph.sw + d.stride * j, i, j};
   }
   __device__ ARow arow(int m) const {
-    const int n = m / d.HW, hw = m - n * d.HW, h = hw / d.W;
-    return {int64_t(n) * d.K * d.PQ, h + d.pad, hw - h * d.W + d.pad};
+    const int hw = ph.hb * ph.wb, n = m / hw, rest = m - n * hw, hh = rest / ph.wb;
+    return {int64_t(n) * d.K * d.PQ, hh + ph.oh, rest - hh * ph.wb + ph.ow};
   }
   __device__ float a(const ARow& ar, const KIdx& kd) const {
-    const int ph = ar.hp - kd.r, pw = ar.wp - kd.s;
-    if (ph < 0 || pw < 0) return 0.0f;
-    const int p = ph / d.stride, q = pw / d.stride;
-    if (p * d.stride != ph || q * d.stride != pw || p >= d.P || q >= d.Q) return 0.0f;
-    return __ldg(dy + ar.img + kd.dy_off + p * d.Q + q);
+    const int p = ar.hp - kd.i, q = ar.wp - kd.j;
+    return in_range(p, d.P) && in_range(q, d.Q) ? __ldg(dy + ar.img + kd.dy_off + p * d.Q + q) : 0.0f;
   }
   __device__ BCol bcol(int c) const { return {c * d.RS}; }
   __device__ float b(const KIdx& kd, const BCol& bc) const { return __ldg(w + kd.w_off + bc.c_off); }
   __device__ ORow orow(int m) const {
-    const int n = m / d.HW;
-    return {int64_t(n) * d.C * d.HW + (m - n * d.HW)};
+    const int hw = ph.hb * ph.wb, n = m / hw, rest = m - n * hw, hh = rest / ph.wb;
+    return {int64_t(n) * d.C * d.HW + (ph.h0 + d.stride * hh) * d.W + ph.w0 + d.stride * (rest - hh * ph.wb)};
   }
   __device__ void store(const ORow& o, int c, int, float v) const { dx[o.off + int64_t(c) * d.HW] = v; }
 };
@@ -298,13 +367,22 @@ struct BackwardWeightOp {
   }
 };
 
-template <class Op>
+template <class T, class Op>
 void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
   if (gs.m == 0 || gs.n == 0) return;
-  const dim3 grid((gs.m + kBM - 1) / kBM, (gs.n + kBN - 1) / kBN, chunks);
+  const dim3 grid((gs.m + T::BM - 1) / T::BM, (gs.n + T::BN - 1) / T::BN, chunks);
   P2P_CHECK(grid.y <= 65535 && grid.z <= 65535,
             "conv2d CUDA: GEMM of " << gs.m << " x " << gs.n << " in " << chunks << " chunks exceeds the grid limits");
-  P2P_LAUNCH((implicit_gemm_kernel<Op>), grid, kThreads, op, gs);
+  P2P_LAUNCH((implicit_gemm_kernel<Op, T>), grid, kThreads, op, gs);
+}
+
+// forward and backward-data (one reduction chunk): the narrow tile when the columns fit it.
+template <class Op>
+void launch_gemm(const Op& op, const GemmShape& gs) {
+  if (gs.n <= NarrowTile::BN)
+    launch_gemm<NarrowTile>(op, gs, 1);
+  else
+    launch_gemm<WideTile>(op, gs, 1);
 }
 
 // The GEMM extent limit (check_sizes in conv2d.h enforces it). With E >= m, n, kred, the largest
@@ -313,13 +391,14 @@ void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
 // kBK, so
 //   kbeg + chunk <= (kred - 1) + (kred + kBK - 1) = 2 kred + kBK - 2,
 // which also bounds conv2d_backward_weight's kred + chunk - 1 (for the chunk count). Every other
-// int is at most E + 255: the last row m0 + kBM - 1 <= m + kBM - 2 and the host's m + kBM - 1 (n
+// int is at most E + 255: the last row m0 + BM - 1 <= m + BM - 2 and the host's m + BM - 1 (n
 // alike), the last reduction index kbeg + kBK * ntiles - 1 <= kend + kBK - 2, the tile count's
 // kend - kbeg + kBK - 1 <= kred + 2 kBK - 2, the launcher's kred + kMinChunk - 1. Hence
 //   2 E + kBK - 2 <= INT_MAX,  E <= (INT_MAX - (kBK - 2)) / 2 = 1073741816.
 // Indices inside one image or the weight tensor stay below its size, which must fit an int.
 static_assert(kMaxGemmExtent == (INT_MAX - (kBK - 2)) / 2, "conv2d.h's kMaxGemmExtent must follow kBK");
-static_assert(kMaxGemmExtent + std::max(kBM, kBN) - 1 <= INT_MAX, "the tile rows and columns must fit an int");
+static_assert(kMaxGemmExtent + std::max({WideTile::BM, WideTile::BN, NarrowTile::BM, NarrowTile::BN}) - 1 <= INT_MAX,
+              "the tile rows and columns must fit an int");
 
 // dw[i] += sum_z ws[z][i], z in order.
 __global__ void sum_chunks_kernel(int64_t size, int chunks, const float* __restrict__ ws, float* __restrict__ dw) {
@@ -370,13 +449,19 @@ float* workspace(int64_t floats) {
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y) {
   check_sizes(g, "conv2d_forward");
   const int kred = g.c * g.r * g.s;
-  launch_gemm(ForwardOp{Dims(g), x, w, b, y}, GemmShape{g.n * g.p() * g.q(), g.k, kred, kred}, 1);
+  launch_gemm(ForwardOp{Dims(g), x, w, b, y}, GemmShape{g.n * g.p() * g.q(), g.k, kred, kred});
 }
 
 void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   check_sizes(g, "conv2d_backward_data");
-  const int kred = g.k * g.r * g.s;
-  launch_gemm(BackwardDataOp{Dims(g), dy, w, dx}, GemmShape{g.n * g.h * g.w, g.c, kred, kred}, 1);
+  const int st = g.stride;
+  // (a, b) in row-major order; a phase with no rows or columns (a >= H or b >= W) has nothing to write.
+  for (int a = 0; a < std::min(st, g.h); ++a)
+    for (int b = 0; b < std::min(st, g.w); ++b) {
+      const BackwardDataOp op{Dims(g), dy, w, dx, Phase(g, a, b)};
+      const int kred = g.k * op.ph.ri * op.ph.sj;
+      launch_gemm(op, GemmShape{g.n * op.ph.hb * op.ph.wb, g.c, kred, kred});
+    }
 }
 
 void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw) {
@@ -386,14 +471,14 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
   // Enough chunks for about kTargetBlocks blocks, each chunk at least kMinChunk long; a function of
   // the geometry only, so the summation order never changes.
   constexpr int kTargetBlocks = 512, kMinChunk = 256;
-  const int tiles = ((m + kBM - 1) / kBM) * ((n + kBN - 1) / kBN);
+  const int tiles = ((m + WideTile::BM - 1) / WideTile::BM) * ((n + WideTile::BN - 1) / WideTile::BN);
   const int max_chunks = (kred + kMinChunk - 1) / kMinChunk;
   const int want = std::min(max_chunks, std::max(1, (kTargetBlocks + tiles - 1) / tiles));
   const int chunk = ((kred + want - 1) / want + kBK - 1) / kBK * kBK;
   const int chunks = (kred + chunk - 1) / chunk;
   const int64_t size = g.w_size();
   float* ws = workspace(chunks * size);
-  launch_gemm(BackwardWeightOp{Dims(g), x, dy, ws}, GemmShape{m, n, kred, chunk}, chunks);
+  launch_gemm<WideTile>(BackwardWeightOp{Dims(g), x, dy, ws}, GemmShape{m, n, kred, chunk}, chunks);
   P2P_LAUNCH(sum_chunks_kernel, grid_for(size, 256), 256, size, chunks, ws, dw);
 }
 

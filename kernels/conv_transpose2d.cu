@@ -1,6 +1,7 @@
 // conv_transpose2d on the GPU: the conv2d kernels (conv2d.cu) with the roles exchanged, on the conv2d
 // geometry g.as_conv() that maps [N, O, HO, WO] to [N, C, H, W] with the same weights [C, O, R, S]:
-//   forward          y  = conv2d backward-data of "dy" = x, then + b[o]
+//   forward          y  = conv2d backward-data of "dy" = x, then + b[o] (by stride phase, so a stride-2
+//                    layer multiplies only the taps that land on each output pixel)
 //   backward-data    dx = conv2d forward of dy (no bias)
 //   backward-weight  dw += conv2d backward-weight with its x = dy and its dy = x
 // (kernels/conv_transpose2d.h derives these; tests/test_conv_transpose2d.cpp checks them on the CPU.)

@@ -260,6 +260,17 @@ std::vector<OpCase> conv_cases(ShapeSet set) {
                              ConvTGeom{1, 129, 4, 5, 70, 3, 3, 1, 1}, ConvTGeom{2, 7, 5, 9, 66, 3, 3, 2, 1, 1},
                              ConvTGeom{3, 65, 7, 6, 5, 3, 3, 2, 1, 1}})
     cases.push_back(conv_transpose2d_case(g, false, false));
+  // backward-data by stride phase and the narrow tile (conv2d.cu), beyond the cases above (which
+  // already have 1x1 stride-2 kernels, whose odd phases have no taps, stride 3, and output_padding):
+  // a phase with no rows (H = 1 < stride); one input channel (a 1-column backward-data) with 4x4
+  // taps on odd sizes; 8 columns (a full narrow tile) beside 9 (the wide tile, one column in its
+  // second tile); transposed 3x3 (output_padding 1) and 4x4 convs to 3 channels, as the generators'
+  // last layers, with more than one 256-row narrow tile per phase and several reduction steps.
+  for (const ConvGeom& g : {ConvGeom{2, 3, 1, 5, 2, 3, 3, 2, 1}, ConvGeom{2, 1, 9, 8, 3, 4, 4, 2, 1},
+                            ConvGeom{2, 9, 11, 10, 8, 3, 3, 2, 1}})
+    cases.push_back(conv2d_case(g, false, false));
+  for (const ConvTGeom& g : {ConvTGeom{2, 20, 12, 11, 3, 3, 3, 2, 1, 1}, ConvTGeom{2, 24, 12, 11, 3, 4, 4, 2, 1}})
+    cases.push_back(conv_transpose2d_case(g, false, false));
   // Every layer of the pix2pix and CycleGAN networks, at batch 1 and more (CycleGAN trains at batch 1).
   const bool full = set == ShapeSet::full;
   for (int batch : {1, full ? 16 : 2}) {
