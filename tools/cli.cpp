@@ -115,6 +115,14 @@ std::string options_markdown() {
   for (const std::string& name : model_names()) {
     std::unique_ptr<ModelKind> kind = make_model_kind(name);
     out += "\n`--model " + name + "`:\n\n| option | default | meaning |\n|---|---|---|\n" + kind->markdown_rows();
+    TrainOptions own;
+    kind->train_defaults(own);
+    std::string differ;
+    const auto shared = train_option_table().values(TrainOptions{}), its = train_option_table().values(own);
+    for (size_t i = 0; i < its.size(); ++i)
+      if (its[i].second != shared[i].second)
+        differ += (differ.empty() ? "" : ", ") + ("`--" + its[i].first + " " + its[i].second + "`");
+    if (!differ.empty()) out += "\nTrain defaults of this model: " + differ + ".\n";
   }
   return out;
 }
@@ -134,6 +142,7 @@ int run_cli(int argc, const char* const* argv, Console& con) {
     return 1;
   }
   TrainOptions train;
+  kind->train_defaults(train);
   TestOptions test;
   SynthOptions synth;
   BenchOptions bench;

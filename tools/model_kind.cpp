@@ -5,6 +5,7 @@
 #include "data/grid.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
+#include "tools/options.h"
 
 namespace p2p {
 namespace {
@@ -50,6 +51,12 @@ bool register_model(std::function<std::unique_ptr<ModelKind>()> make) {
   const std::string name = make()->name();
   registry()[name] = std::move(make);
   return true;
+}
+
+void image_model_train_defaults(TrainOptions& o) {
+  o.batch_size = 64;
+  o.epochs = 25;
+  o.epochs_decay = 0;
 }
 
 std::vector<std::string> model_names() {

@@ -19,6 +19,8 @@
 
 namespace p2p {
 
+struct TrainOptions;  // tools/options.h
+
 using NamedImages = std::vector<std::pair<std::string, Tensor>>;  // named [N, 3, H, W] images
 
 // A model as the trainer, the test and the bench see it.
@@ -85,6 +87,9 @@ class ModelKind {
   // > 0: it trains on single images of this side from an image folder (data/image_folder.h).
   virtual int image_size() const { return 0; }
   virtual float lr() const = 0;  // the base learning rate of the schedule
+  // The train options whose default differs for this model (its reference's), set before the command
+  // line is bound, so --help, opt.txt and the README show them as this model's defaults.
+  virtual void train_defaults(TrainOptions&) const {}
   // The options table's parts (see TableModelKind below).
   virtual void bind(CLI::App* c) = 0;
   virtual void validate() = 0;
@@ -99,6 +104,11 @@ class ModelKind {
   virtual void check_size(int h, int w, const std::string& source) const = 0;
   virtual std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const = 0;
 };
+
+// The train defaults of the models of single images (dcgan, vae): pytorch/examples dcgan/main.py's
+// --batchSize 64 and --niter 25 epochs at a constant learning rate (the VAE, which has no reference
+// code, trains alike).
+void image_model_train_defaults(TrainOptions& o);
 
 // The table-driven parts of a ModelKind: options type O, adapter A (a ModelAdapter of the model).
 template <class O, class A>
@@ -152,6 +162,7 @@ class ImageModelKind : public TableModelKind<O, A> {
   void validate() override { this->table_.check(this->opt_); }
   int image_size() const override { return this->opt_.image_size; }
   void check_size(int, int, const std::string&) const override {}
+  void train_defaults(TrainOptions& o) const override { image_model_train_defaults(o); }
 };
 
 // The registry: P2P_REGISTER_MODEL(Kind) in a model's file adds it (tools/ is an object library, so

@@ -109,7 +109,9 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
 
   const fs::path dir = fs::path(o.checkpoints_dir) / o.name;
   const fs::path latest = dir / "latest.safetensors";
-  auto values = train_option_table().values(o), defaults = train_option_table().values(TrainOptions{});
+  TrainOptions model_defaults;
+  kind.train_defaults(model_defaults);
+  auto values = train_option_table().values(o), defaults = train_option_table().values(model_defaults);
   for (const auto& v : kind.values()) values.push_back(v);
   for (const auto& v : kind.defaults()) defaults.push_back(v);
   Metadata opts_meta;
