@@ -49,18 +49,6 @@ void read_bytes(png_structp png, png_bytep out, size_t n) {
   src->at += n;
 }
 
-bool allocate_rgb(Image* img, int w, int h) noexcept {
-  try {
-    img->w = w;
-    img->h = h;
-    img->c = 3;
-    img->px.resize(static_cast<size_t>(w) * h * 3);
-    return true;
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
-}
-
 // What the header says, and why decoding stopped when it did.
 struct Outcome {
   long w, h;

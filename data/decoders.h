@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string>
 
 #include "data/image.h"
@@ -24,6 +25,20 @@ inline void check_image_size(int64_t w, int64_t h, const std::string& name, cons
   P2P_CHECK(w * h <= kMaxImagePixels, "image file '" << name << "' is a " << w << "x" << h << " " << format
                                                      << ", over the limit of " << (kMaxImagePixels >> 20)
                                                      << " megapixels (data/decoders.h)");
+}
+
+// Sizes img as w x h RGB; false when the memory cannot be had. For the decoders' C callbacks, which
+// must not let an exception cross libjpeg's or libpng's frames.
+inline bool allocate_rgb(Image* img, int w, int h) noexcept {
+  try {
+    img->w = w;
+    img->h = h;
+    img->c = 3;
+    img->px.resize(static_cast<size_t>(w) * h * 3);
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
 }
 
 Image decode_jpeg(const unsigned char* data, size_t size, const std::string& name);
