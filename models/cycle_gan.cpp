@@ -38,13 +38,13 @@ enum Loss {
 const CycleGANOptions& validated(const CycleGANOptions& o) {
   check_gan_mode(o.gan_mode);
   cycle_gan_option_table().check(o);
-  P2P_CHECK(o.norm != NormKind::batch,
+  P2P_CHECK(o.g.norm != NormKind::batch,
             "--norm batch: this CycleGAN supports instance or none (its G step "
             "recomputes two forwards, which would update batch-norm running statistics "
             "once too often; see models/cycle_gan.h)");
-  P2P_CHECK(o.lambda_identity == 0 || o.input_nc == o.output_nc,
+  P2P_CHECK(o.lambda_identity == 0 || o.g.input_nc == o.g.output_nc,
             "--lambda-identity " << o.lambda_identity << " needs input_nc == output_nc (the identity loss feeds B to "
-                                 << "G_A), got " << o.input_nc << " and " << o.output_nc);
+                                 << "G_A), got " << o.g.input_nc << " and " << o.g.output_nc);
   return o;
 }
 }  // namespace
@@ -53,8 +53,9 @@ const OptionTable<CycleGANOptions>& cycle_gan_option_table() {
   static const OptionTable<CycleGANOptions> table([](OptionTable<CycleGANOptions>& t) {
     using O = CycleGANOptions;
     using R = OptionRole;
-    t.range("n-blocks", &O::n_blocks, "residual blocks of the ResNet generators (9: resnet_9blocks, 6: resnet_6blocks)",
-            R::model, 0, double(CycleGAN::kStreamsPerForward));
+    t.range("n-blocks", {&O::g, &ResnetOptions::n_blocks},
+            "residual blocks of the ResNet generators (9: resnet_9blocks, 6: resnet_6blocks)", R::model, 0,
+            double(CycleGAN::kStreamsPerForward));
     add_gan_options(t);
     t.range("lambda-A", &O::lambda_A, "weight of the cycle loss A -> B -> A", R::run, 0);
     t.range("lambda-B", &O::lambda_B, "weight of the cycle loss B -> A -> B", R::run, 0);
@@ -79,34 +80,21 @@ CycleGAN::CycleGAN(const CycleGANOptions& opt, Device dev)
       pool_A_(opt.pool_size, derive_seed(opt.seed, kPoolA), dev),
       pool_B_(opt.pool_size, derive_seed(opt.seed, kPoolB), dev),
       dropout_seed_(derive_seed(opt.seed, kDropout)) {
-  ResnetOptions ga;
-  ga.input_nc = opt.input_nc;
-  ga.output_nc = opt.output_nc;
-  ga.ngf = opt.ngf;
-  ga.n_blocks = opt.n_blocks;
-  ga.norm = opt.norm;
-  ga.dropout = opt.dropout;
-  ResnetOptions gb = ga;
+  ResnetOptions gb = opt_.g;
   std::swap(gb.input_nc, gb.output_nc);
-  G_A_ = std::make_unique<ResnetGenerator>(ga, g_store_, "G_A");
+  G_A_ = std::make_unique<ResnetGenerator>(opt_.g, g_store_, "G_A");
   G_B_ = std::make_unique<ResnetGenerator>(gb, g_store_, "G_B");
-  PatchGANOptions da;
-  da.input_nc = opt.output_nc;  // D_A judges domain B
-  da.ndf = opt.ndf;
-  da.n_layers = opt.n_layers_d;
-  da.norm = opt.norm;
+  PatchGANOptions da = opt_.d;
+  da.input_nc = opt_.g.output_nc;  // D_A judges domain B
+  da.norm = opt_.g.norm;
   PatchGANOptions db = da;
-  db.input_nc = opt.input_nc;
+  db.input_nc = opt_.g.input_nc;
   D_A_ = std::make_unique<PatchGAN>(da, d_store_, "D_A");
   D_B_ = std::make_unique<PatchGAN>(db, d_store_, "D_B");
   // One flat store per optimizer; the networks within it initialised from the one seed.
   g_store_.finalize(dev, derive_seed(opt.seed, kInitG));
   d_store_.finalize(dev, derive_seed(opt.seed, kInitD));
-  for (AdamConfig* a : {&adam_g_, &adam_d_}) {
-    a->lr = opt.lr;
-    a->beta1 = opt.beta1;
-    a->beta2 = opt.beta2;
-  }
+  adam_g_ = adam_d_ = opt_.adam;
   losses_ = Tensor::zeros({kNumLosses}, dev);
 }
 
@@ -123,8 +111,8 @@ RandomStreams CycleGAN::streams(uint64_t forward) const {
 }
 
 CycleLosses CycleGAN::train_step(const Tensor& A, const Tensor& B) {
-  to_device(A, A_, opt_.input_nc, "cycle_gan input A");
-  to_device(B, B_, opt_.output_nc, "cycle_gan input B");
+  to_device(A, A_, opt_.g.input_nc, "cycle_gan input A");
+  to_device(B, B_, opt_.g.output_nc, "cycle_gan input B");
   auto loss = [&](int i) { return losses_.slice(i, {1}); };
   const std::string& mode = opt_.gan_mode;
   // fwd(G, x, k): generator forward number k of this step, in training mode.
@@ -251,8 +239,8 @@ void CycleGAN::set_learning_rate(float lr) {
 }
 
 CycleGAN::Translation CycleGAN::translate(const Tensor& A, const Tensor& B) {
-  to_device(A, A_, opt_.input_nc, "cycle_gan input A");
-  to_device(B, B_, opt_.output_nc, "cycle_gan input B");
+  to_device(A, A_, opt_.g.input_nc, "cycle_gan input A");
+  to_device(B, B_, opt_.g.output_nc, "cycle_gan input B");
   // Its own dropout streams, one offset per call, so testing never repeats training's masks.
   auto run = [&](ResnetGenerator& G, const Tensor& x, Forward k, Tensor& out) {
     RandomStreams rng(derive_seed(opt_.seed, kTranslate),

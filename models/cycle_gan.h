@@ -50,13 +50,15 @@
 
 namespace p2p {
 
-// Every CycleGAN option with its default (the official train defaults for cycle_gan).
+// Every CycleGAN option: the generators', the discriminators' and Adam's option structs whole (their
+// defaults are the official train defaults for cycle_gan: resnet_9blocks, instance norm, no dropout,
+// the basic D), and the model's own. g describes G_A (A -> B; G_B swaps the channel counts); D_A and
+// D_B take their input channels (the domain each judges) and their norm from g.
 struct CycleGANOptions {
-  int input_nc = 3, output_nc = 3, ngf = 64, ndf = 64, n_blocks = 9, n_layers_d = 3;  // resnet_9blocks, basic D
-  NormKind norm = NormKind::instance;
-  bool dropout = false;
+  ResnetOptions g;
+  PatchGANOptions d;
+  AdamConfig adam;  // one over both generators, one over both discriminators
   std::string gan_mode = "lsgan";
-  float lr = 2e-4f, beta1 = 0.5f, beta2 = 0.999f;
   float lambda_A = 10.0f, lambda_B = 10.0f, lambda_identity = 0.5f;
   int pool_size = 50;
   uint64_t seed = 0;

@@ -16,14 +16,12 @@ const OptionTable<DCGANOptions>& dcgan_option_table() {
   static const OptionTable<DCGANOptions> table([](OptionTable<DCGANOptions>& t) {
     using O = DCGANOptions;
     using R = OptionRole;
-    t.range("nz", &O::nz, "length of the noise vector z", R::model, 1);
-    t.range("ngf", &O::ngf, "filters in the generator's last stage", R::model, 1);
-    t.range("ndf", &O::ndf, "filters in the discriminator's first stage", R::model, 1);
-    t.add("image-size", &O::image_size, "image side: 64 as the reference, 32 or 16 with fewer stages", R::model,
-          {"16", "32", "64"});
-    t.range("lr", &O::lr, "Adam learning rate (both networks)", R::run, 0);
-    t.range("beta1", &O::beta1, "Adam beta1", R::run, 0, 1);
-    t.range("beta2", &O::beta2, "Adam beta2", R::run, 0, 1);
+    t.range("nz", {&O::g, &DCGANGeneratorOptions::nz}, "length of the noise vector z", R::model, 1);
+    t.range("ngf", {&O::g, &DCGANGeneratorOptions::ngf}, "filters in the generator's last stage", R::model, 1);
+    t.range("ndf", {&O::d, &DCGANDiscriminatorOptions::ndf}, "filters in the discriminator's first stage", R::model, 1);
+    t.add("image-size", {&O::g, &DCGANGeneratorOptions::image_size},
+          "image side: 64 as the reference, 32 or 16 with fewer stages", R::model, {"16", "32", "64"});
+    add_adam_options(t, "Adam learning rate (both networks)");
   });
   return table;
 }
@@ -35,33 +33,27 @@ DCGANOptions dcgan_options_from_metadata(const Metadata& m, const std::string& w
 }
 
 DCGAN::DCGAN(const DCGANOptions& opt, Device dev) : opt_(opt), dev_(dev), noise_seed_(derive_seed(opt.seed, 3)) {
-  DCGANGeneratorOptions g;
-  g.nz = opt.nz;
-  g.ngf = opt.ngf;
-  g.nc = opt.nc;
-  g.image_size = opt.image_size;
-  G_ = std::make_unique<DCGANGenerator>(g, g_store_, "G");
-  DCGANDiscriminatorOptions d;
-  d.nc = opt.nc;
-  d.ndf = opt.ndf;
-  d.image_size = opt.image_size;
+  G_ = std::make_unique<DCGANGenerator>(opt_.g, g_store_, "G");
+  DCGANDiscriminatorOptions d = opt_.d;
+  d.nc = opt_.g.nc;  // D judges G's images
+  d.image_size = opt_.g.image_size;
   D_ = std::make_unique<DCGANDiscriminator>(d, d_store_, "D");
   g_store_.finalize(dev, derive_seed(opt.seed, 1));
   d_store_.finalize(dev, derive_seed(opt.seed, 2));
-  adam_g_ = adam_d_ = AdamConfig{opt.lr, opt.beta1, opt.beta2};
+  adam_g_ = adam_d_ = opt_.adam;
   losses_ = Tensor::zeros({3}, dev);
 }
 
 DCGANLosses DCGAN::train_step(const Tensor& real) {
-  const int s = opt_.image_size;
+  const int s = opt_.g.image_size;
   // A batch of one is fine: every batch norm sees at least a 4x4 map per channel.
-  P2P_CHECK(real.rank() == 4 && real.c() == opt_.nc && real.h() == s && real.w() == s,
-            "DCGAN: expected a batch of images [N, " << opt_.nc << ", " << s << ", " << s << "], got "
+  P2P_CHECK(real.rank() == 4 && real.c() == opt_.g.nc && real.h() == s && real.w() == s,
+            "DCGAN: expected a batch of images [N, " << opt_.g.nc << ", " << s << ", " << s << "], got "
                                                      << shape_str(real.shape()));
   const int n = real.n();
   ensure_buffer(real_, real.shape(), dev_);
   real_.copy_from(real);
-  ensure_buffer(z_, {n, opt_.nz, 1, 1}, dev_);
+  ensure_buffer(z_, {n, opt_.g.nz, 1, 1}, dev_);
   fill_normal(z_, 0.0f, 1.0f, noise_seed_, static_cast<uint64_t>(step_));
   ensure_buffer(logits_, {3 * int64_t(n)}, dev_);
   Tensor err_real = losses_.slice(0, {1}), err_fake = losses_.slice(1, {1}), err_g = losses_.slice(2, {1});
@@ -109,27 +101,28 @@ Tensor DCGAN::generate_eval(const Tensor& z) {
   return G_->forward(zeval_, /*training=*/false).to(Device::CPU);
 }
 
-Tensor DCGAN::sample(int count, uint64_t seed) { return generate_eval(prior_noise(count, opt_.nz, seed)); }
+Tensor DCGAN::sample(int count, uint64_t seed) { return generate_eval(prior_noise(count, opt_.g.nz, seed)); }
 
 Tensor DCGAN::interpolate(uint64_t seed_a, uint64_t seed_b, int count) {
   P2P_CHECK(count >= 2, "DCGAN interpolate: needs at least 2 images (both ends), got " << count);
-  const std::vector<float> a = prior_noise(1, opt_.nz, seed_a).to_vector(),
-                           b = prior_noise(1, opt_.nz, seed_b).to_vector();
+  const std::vector<float> a = prior_noise(1, opt_.g.nz, seed_a).to_vector(),
+                           b = prior_noise(1, opt_.g.nz, seed_b).to_vector();
   // slerp(a, b; t) = sin((1 - t) w) / sin(w) a + sin(t w) / sin(w) b, w the angle between a and b;
   // the straight line where the two are (nearly) parallel.
   double dot = 0, na = 0, nb = 0;
-  for (int i = 0; i < opt_.nz; ++i) {
+  for (int i = 0; i < opt_.g.nz; ++i) {
     dot += double(a[i]) * b[i];
     na += double(a[i]) * a[i];
     nb += double(b[i]) * b[i];
   }
   const double omega = std::acos(std::clamp(dot / std::sqrt(na * nb), -1.0, 1.0)), so = std::sin(omega);
-  Tensor z({count, opt_.nz, 1, 1});
+  Tensor z({count, opt_.g.nz, 1, 1});
   for (int k = 0; k < count; ++k) {
     const double t = double(k) / (count - 1);
     const double wa = so < 1e-6 ? 1 - t : std::sin((1 - t) * omega) / so;
     const double wb = so < 1e-6 ? t : std::sin(t * omega) / so;
-    for (int i = 0; i < opt_.nz; ++i) z.data()[int64_t(k) * opt_.nz + i] = static_cast<float>(wa * a[i] + wb * b[i]);
+    for (int i = 0; i < opt_.g.nz; ++i)
+      z.data()[int64_t(k) * opt_.g.nz + i] = static_cast<float>(wa * a[i] + wb * b[i]);
   }
   return generate_eval(z);
 }

@@ -34,12 +34,14 @@
 
 namespace p2p {
 
-// Every DCGAN option with its default (main.py's).
+// Every DCGAN option: the networks' and Adam's option structs whole, with their defaults (main.py's:
+// AdamConfig's lr 2e-4 and beta1 0.5 are its too). D takes its channels and image side from g.
 struct DCGANOptions {
-  int nz = 100, ngf = 64, ndf = 64, nc = 3;
-  int image_size = 64;  // 64 as the reference; 32 or 16 drop one or two stages (models/dcgan_nets.h)
-  float lr = 2e-4f, beta1 = 0.5f, beta2 = 0.999f;
+  DCGANGeneratorOptions g;
+  DCGANDiscriminatorOptions d;
+  AdamConfig adam;  // one each for G and D, both with these settings
   uint64_t seed = 0;
+  int image_size() const { return g.image_size; }
 };
 
 // The options' table (models/option_table.h): names, help, roles and limits; nc stays 3 (RGB).

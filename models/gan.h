@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "models/adam_options.h"
 #include "models/option_table.h"
 #include "runtime/tensor.h"
 
@@ -25,22 +26,24 @@ void gan_loss_backward(const std::string& mode, const Tensor& pred, bool target_
 // The one schedule: the trainer sets it on the model at the start of each epoch.
 float linear_lr(float base, int epochs, int epochs_decay, int epoch);
 
-// The options both GAN models have, in one place: the networks' widths, depth of D, norm, dropout,
-// the GAN objective and Adam. O has the members ngf, ndf, n_layers_d, norm, dropout, gan_mode, lr,
-// beta1, beta2 (their defaults are O's).
+// The options both GAN models have, in one place: the generator's width, norm and dropout (O::g,
+// a UNetOptions or ResnetOptions), the discriminator's width and depth (O::d, a PatchGANOptions),
+// the GAN objective (O::gan_mode) and Adam (O::adam). The defaults are those structs' (and O's).
 template <class O>
 void add_gan_options(OptionTable<O>& t) {
   using R = OptionRole;
-  t.range("ngf", &O::ngf, "filters in the first generator layer", R::model, 1);
-  t.range("ndf", &O::ndf, "filters in the first discriminator layer", R::model, 1);
-  t.range("n-layers-d", &O::n_layers_d, "PatchGAN layers: 3 = 70x70 receptive field, 0 = 1x1 PixelGAN", R::model, 0, 8);
-  t.add("norm", &O::norm, "`batch`, `instance` or `none` (convolutions before a batch norm have no bias)", R::model);
-  t.add("dropout", &O::dropout, "dropout 0.5 in the generator (`--no-dropout`: off)", R::model);
+  using G = decltype(O::g);
+  using D = decltype(O::d);
+  t.range("ngf", {&O::g, &G::ngf}, "filters in the first generator layer", R::model, 1);
+  t.range("ndf", {&O::d, &D::ndf}, "filters in the first discriminator layer", R::model, 1);
+  t.range("n-layers-d", {&O::d, &D::n_layers}, "PatchGAN layers: 3 = 70x70 receptive field, 0 = 1x1 PixelGAN", R::model,
+          0, 8);
+  t.add("norm", {&O::g, &G::norm}, "`batch`, `instance` or `none` (convolutions before a batch norm have no bias)",
+        R::model);
+  t.add("dropout", {&O::g, &G::dropout}, "dropout 0.5 in the generator (`--no-dropout`: off)", R::model);
   t.add("gan-mode", &O::gan_mode, "`vanilla` (BCE with logits) or `lsgan` (least squares)", R::run,
         {"vanilla", "lsgan"});
-  t.range("lr", &O::lr, "Adam's initial learning rate (one optimiser per network or pair)", R::run, 0);
-  t.range("beta1", &O::beta1, "Adam beta1", R::run, 0, 0.9999);
-  t.range("beta2", &O::beta2, "Adam beta2", R::run, 0, 0.9999);
+  add_adam_options(t, "Adam's initial learning rate (one optimiser per network or pair)");
 }
 
 // splitmix64: independent seeds for each network's initialisation, the dropout masks and the image

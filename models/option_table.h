@@ -1,6 +1,6 @@
 // An option table: every option of an options struct described once (its name as on the command line,
-// the field it sets, its help, its role and its limits), so that the command line, the saved
-// options (opt.txt), the checkpoint metadata, the resume check and the README table are all
+// the field it sets (a member, or a member of a nested options struct), its help, its role and its limits), so that the
+// command line, the saved options (opt.txt), the checkpoint metadata, the resume check and the README table are all
 // derived from one list and cannot disagree. The default of each option is the struct's member
 // initialiser, nothing else: the table reads it from T{}.
 //
@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -46,8 +47,41 @@ std::string options_text(const std::vector<std::pair<std::string, std::string>>&
 template <class T>
 class OptionTable {
  public:
-  using Field =
-      std::variant<int T::*, int64_t T::*, uint64_t T::*, float T::*, std::string T::*, bool T::*, NormKind T::*>;
+  // Where an option's value lives in T: a member (&T::x) or a member of a member struct
+  // ({&T::g, &UNetOptions::ngf}), so that a model's options can hold its networks' and its
+  // optimiser's option structs whole, each default written once, in the struct that owns it.
+  template <class V>
+  class Path {
+   public:
+    using Value = V;
+    Path(V T::*f) : get_([f](const T& o) -> const V& { return o.*f; }), ref_([f](T& o) -> V& { return o.*f; }) {}
+    template <class S>
+    Path(S T::*s, V S::*f)
+        : get_([s, f](const T& o) -> const V& { return (o.*s).*f; }), ref_([s, f](T& o) -> V& { return (o.*s).*f; }) {}
+    const V& operator()(const T& o) const { return get_(o); }
+    V& operator()(T& o) const { return ref_(o); }
+
+   private:
+    std::function<const V&(const T&)> get_;
+    std::function<V&(T&)> ref_;
+  };
+  class Field {
+   public:
+    template <class V>
+    Field(V T::*f) : path_(Path<V>(f)) {}
+    template <class S, class V>
+    Field(S T::*s, V S::*f) : path_(Path<V>(s, f)) {}
+    // f(path) for the field's Path<V>.
+    template <class F>
+    decltype(auto) visit(F&& f) const {
+      return std::visit(std::forward<F>(f), path_);
+    }
+    bool is_norm() const { return std::holds_alternative<Path<NormKind>>(path_); }
+
+   private:
+    std::variant<Path<int>, Path<int64_t>, Path<uint64_t>, Path<float>, Path<std::string>, Path<bool>, Path<NormKind>>
+        path_;
+  };
   struct Entry {
     std::string name, help;  // name as on the command line, without "--"
     Field field;
@@ -63,7 +97,7 @@ class OptionTable {
   OptionTable& add(std::string name, Field field, std::string help, OptionRole role,
                    std::vector<std::string> choices = {}, double min = -std::numeric_limits<double>::infinity(),
                    double max = std::numeric_limits<double>::infinity()) {
-    if (std::holds_alternative<NormKind T::*>(field) && choices.empty()) choices = {"batch", "instance", "none"};
+    if (field.is_norm() && choices.empty()) choices = {"batch", "instance", "none"};
     entries_.push_back({std::move(name), std::move(help), field, role, std::move(choices), min, max});
     return *this;
   }
@@ -76,38 +110,36 @@ class OptionTable {
   const std::vector<Entry>& entries() const { return entries_; }
 
   std::string get(const T& o, const Entry& e) const {
-    return std::visit(
-        [&](auto f) -> std::string {
-          using V = std::decay_t<decltype(o.*f)>;
-          if constexpr (std::is_same_v<V, std::string>)
-            return o.*f;
-          else if constexpr (std::is_same_v<V, NormKind>)
-            return norm_name(o.*f);
-          else if constexpr (std::is_same_v<V, bool> || std::is_same_v<V, float> || std::is_same_v<V, uint64_t>)
-            return option_text(o.*f);
-          else
-            return option_text(static_cast<int64_t>(o.*f));
-        },
-        e.field);
+    return e.field.visit([&](const auto& path) -> std::string {
+      using V = typename std::decay_t<decltype(path)>::Value;
+      const V& v = path(o);
+      if constexpr (std::is_same_v<V, std::string>)
+        return v;
+      else if constexpr (std::is_same_v<V, NormKind>)
+        return norm_name(v);
+      else if constexpr (std::is_same_v<V, bool> || std::is_same_v<V, float> || std::is_same_v<V, uint64_t>)
+        return option_text(v);
+      else
+        return option_text(static_cast<int64_t>(v));
+    });
   }
 
   void set(T& o, const Entry& e, const std::string& text) const {
     const std::string what = "--" + e.name;
-    std::visit(
-        [&](auto f) {
-          using V = std::decay_t<decltype(o.*f)>;
-          if constexpr (std::is_same_v<V, std::string>)
-            o.*f = text;
-          else if constexpr (std::is_same_v<V, NormKind>)
-            o.*f = parse_norm(text);
-          else if constexpr (std::is_same_v<V, bool>)
-            o.*f = parse_option_bool(text, what);
-          else if constexpr (std::is_same_v<V, float>)
-            o.*f = parse_option_float(text, what);
-          else
-            o.*f = static_cast<V>(parse_option_int(text, what));
-        },
-        e.field);
+    e.field.visit([&](const auto& path) {
+      using V = typename std::decay_t<decltype(path)>::Value;
+      V& v = path(o);
+      if constexpr (std::is_same_v<V, std::string>)
+        v = text;
+      else if constexpr (std::is_same_v<V, NormKind>)
+        v = parse_norm(text);
+      else if constexpr (std::is_same_v<V, bool>)
+        v = parse_option_bool(text, what);
+      else if constexpr (std::is_same_v<V, float>)
+        v = parse_option_float(text, what);
+      else
+        v = static_cast<V>(parse_option_int(text, what));
+    });
   }
 
   std::vector<std::pair<std::string, std::string>> values(const T& o) const {

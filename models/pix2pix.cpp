@@ -16,8 +16,8 @@ const OptionTable<Pix2PixOptions>& pix2pix_option_table() {
     using O = Pix2PixOptions;
     using R = OptionRole;
     add_gan_options(t);
-    t.range("num-downs", &O::num_downs, "U-Net levels (8 for 256x256, 7 for 128x128); sizes must divide by 2^levels",
-            R::model, 5, 12);
+    t.range("num-downs", {&O::g, &UNetOptions::num_downs},
+            "U-Net levels (8 for 256x256, 7 for 128x128); sizes must divide by 2^levels", R::model, 5, 12);
     t.add("netG", &O::netG, "`unet_256` (8 levels) or `unet_128` (7 levels); empty: from --num-downs", R::model,
           {"", "unet_256", "unet_128"});
     t.range("lambda-l1", &O::lambda_l1, "weight of the L1 term in the generator loss", R::run, 0);
@@ -29,9 +29,10 @@ void validate(Pix2PixOptions& o) {
   pix2pix_option_table().check(o);
   if (!o.netG.empty()) {
     const int n = o.netG == "unet_256" ? 8 : 7;
-    P2P_CHECK(o.num_downs == Pix2PixOptions{}.num_downs || o.num_downs == n,
-              "--netG " << o.netG << " means --num-downs " << n << ", but --num-downs " << o.num_downs << " was given");
-    o.num_downs = n;
+    P2P_CHECK(
+        o.g.num_downs == UNetOptions{}.num_downs || o.g.num_downs == n,
+        "--netG " << o.netG << " means --num-downs " << n << ", but --num-downs " << o.g.num_downs << " was given");
+    o.g.num_downs = n;
   }
 }
 
@@ -56,27 +57,14 @@ Pix2Pix::Pix2Pix(const Pix2PixOptions& opt, Device dev)
       dev_(dev),
       dropout_seed_(derive_seed(opt.seed, 3)),
       generate_seed_(derive_seed(opt.seed, 4)) {
-  UNetOptions g;
-  g.input_nc = opt.input_nc;
-  g.output_nc = opt.output_nc;
-  g.num_downs = opt_.num_downs;
-  g.ngf = opt.ngf;
-  g.norm = opt.norm;
-  g.dropout = opt.dropout;
-  G_ = std::make_unique<UNet>(g, g_store_, "G");
-  PatchGANOptions d;
-  d.input_nc = opt.input_nc + opt.output_nc;
-  d.ndf = opt.ndf;
-  d.n_layers = opt.n_layers_d;
-  d.norm = opt.norm;
+  G_ = std::make_unique<UNet>(opt_.g, g_store_, "G");
+  PatchGANOptions d = opt_.d;
+  d.input_nc = opt_.g.input_nc + opt_.g.output_nc;  // D judges cat(A, B)
+  d.norm = opt_.g.norm;
   D_ = std::make_unique<PatchGAN>(d, d_store_, "D");
   g_store_.finalize(dev, derive_seed(opt.seed, 1));
   d_store_.finalize(dev, derive_seed(opt.seed, 2));
-  for (AdamConfig* a : {&adam_g_, &adam_d_}) {
-    a->lr = opt.lr;
-    a->beta1 = opt.beta1;
-    a->beta2 = opt.beta2;
-  }
+  adam_g_ = adam_d_ = opt_.adam;
   losses_ = Tensor::zeros({4}, dev);
 }
 
@@ -95,8 +83,8 @@ const Tensor& Pix2Pix::to_device(const Tensor& src, Tensor& buf) {
 StepLosses Pix2Pix::train_step(const Tensor& A, const Tensor& B) {
   to_device(A, A_);
   to_device(B, B_);
-  check_shape(A_, {A_.n(), opt_.input_nc, A_.h(), A_.w()}, "pix2pix input A");
-  check_shape(B_, {A_.n(), opt_.output_nc, A_.h(), A_.w()}, "pix2pix input B");
+  check_shape(A_, {A_.n(), opt_.g.input_nc, A_.h(), A_.w()}, "pix2pix input A");
+  check_shape(B_, {A_.n(), opt_.g.output_nc, A_.h(), A_.w()}, "pix2pix input B");
   Tensor loss_g_gan = losses_.slice(0, {1}), loss_g_l1 = losses_.slice(1, {1});
   Tensor loss_d_real = losses_.slice(2, {1}), loss_d_fake = losses_.slice(3, {1});
 
@@ -138,7 +126,7 @@ StepLosses Pix2Pix::train_step(const Tensor& A, const Tensor& B) {
 
 const Tensor& Pix2Pix::generate(const Tensor& A, bool eval) {
   to_device(A, gen_in_);
-  check_shape(gen_in_, {gen_in_.n(), opt_.input_nc, gen_in_.h(), gen_in_.w()}, "pix2pix generate input");
+  check_shape(gen_in_, {gen_in_.n(), opt_.g.input_nc, gen_in_.h(), gen_in_.w()}, "pix2pix generate input");
   RandomStreams rng(generate_seed_, generate_calls_++ * kStreamsPerStep);
   fake_B_ = &G_->forward(gen_in_, !eval, rng);
   return *fake_B_;

@@ -40,15 +40,17 @@
 
 namespace p2p {
 
-// Every pix2pix option with its default (the official train defaults for pix2pix): the only copy.
-// pix2pix_option_table() describes each for the command line, opt.txt, the checkpoint and the README.
+// Every pix2pix option: the generator's, the discriminator's and Adam's option structs whole (their
+// defaults are the official train defaults for pix2pix, written once, in those structs), and the
+// model's own. pix2pix_option_table() describes each for the command line, opt.txt, the checkpoint
+// and the README. D takes its input channels (A and B concatenated) and its norm from g.
 struct Pix2PixOptions {
-  int input_nc = 3, output_nc = 3, num_downs = 8, ngf = 64, ndf = 64, n_layers_d = 3;
-  std::string netG;  // unet_256 | unet_128: sets num_downs to 8 | 7; empty = from num_downs
-  NormKind norm = NormKind::batch;
-  bool dropout = true;
+  UNetOptions g;
+  PatchGANOptions d;
+  AdamConfig adam;                   // one each for G and D, both with these settings
+  std::string netG;                  // unet_256 | unet_128: sets num_downs to 8 | 7; empty = from num_downs
   std::string gan_mode = "vanilla";  // vanilla | lsgan
-  float lr = 2e-4f, beta1 = 0.5f, beta2 = 0.999f, lambda_l1 = 100.0f;
+  float lambda_l1 = 100.0f;
   uint64_t seed = 0;  // not in the table: the trainer's --seed
 };
 

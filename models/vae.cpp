@@ -18,15 +18,14 @@ const OptionTable<VAEOptions>& vae_option_table() {
     using O = VAEOptions;
     using R = OptionRole;
     t.range("latent", &O::latent, "length of the latent vector (mu and log-variance each)", R::model, 1);
-    t.range("ngf", &O::ngf, "filters in the decoder's last stage", R::model, 1);
-    t.range("ndf", &O::ndf, "filters in the encoder's first stage", R::model, 1);
-    t.add("image-size", &O::image_size, "image side: 64, or 32 or 16 with fewer stages", R::model, {"16", "32", "64"});
+    t.range("ngf", {&O::dec, &DCGANGeneratorOptions::ngf}, "filters in the decoder's last stage", R::model, 1);
+    t.range("ndf", {&O::enc, &DCGANDiscriminatorOptions::ndf}, "filters in the encoder's first stage", R::model, 1);
+    t.add("image-size", {&O::dec, &DCGANGeneratorOptions::image_size}, "image side: 64, or 32 or 16 with fewer stages",
+          R::model, {"16", "32", "64"});
     t.add("recon", &O::recon, "reconstruction loss: `mse` (tanh output) or `bce` (pixels as probabilities)", R::model,
           {"mse", "bce"});
     t.range("beta", &O::beta, "weight of the KL term", R::run, 0);
-    t.range("lr", &O::lr, "Adam learning rate", R::run, 0);
-    t.range("beta1", &O::beta1, "Adam beta1", R::run, 0, 1);
-    t.range("beta2", &O::beta2, "Adam beta2", R::run, 0, 1);
+    add_adam_options(t, "Adam learning rate");
   });
   return table;
 }
@@ -47,28 +46,24 @@ const VAEOptions& validated(const VAEOptions& o) {
 }  // namespace
 
 VAE::VAE(const VAEOptions& opt, Device dev) : opt_(validated(opt)), dev_(dev), eps_seed_(derive_seed(opt.seed, 5)) {
-  DCGANDiscriminatorOptions e;
-  e.nc = opt.nc;
-  e.ndf = opt.ndf;
-  e.image_size = opt.image_size;
-  e.out_channels = 2 * opt.latent;
+  DCGANDiscriminatorOptions e = opt_.enc;
+  e.nc = opt_.dec.nc;
+  e.image_size = opt_.dec.image_size;
+  e.out_channels = 2 * opt_.latent;  // mu and log-variance
   E_ = std::make_unique<DCGANDiscriminator>(e, store_, "E");
-  DCGANGeneratorOptions d;
-  d.nz = opt.latent;
-  d.ngf = opt.ngf;
-  d.nc = opt.nc;
-  d.image_size = opt.image_size;
-  d.tanh = opt.recon == "mse";
+  DCGANGeneratorOptions d = opt_.dec;
+  d.nz = opt_.latent;
+  d.tanh = opt_.recon == "mse";
   Dec_ = std::make_unique<DCGANGenerator>(d, store_, "Dec");
   store_.finalize(dev, derive_seed(opt.seed, 1));
-  adam_ = AdamConfig{opt.lr, opt.beta1, opt.beta2};
+  adam_ = opt_.adam;
   losses_ = Tensor::zeros({2}, dev);
 }
 
 const Tensor& VAE::to_device(const Tensor& x, Tensor& buf) {
-  const int s = opt_.image_size;
-  P2P_CHECK(x.rank() == 4 && x.c() == opt_.nc && x.h() == s && x.w() == s,
-            "VAE: expected images [N, " << opt_.nc << ", " << s << ", " << s << "], got " << shape_str(x.shape()));
+  const int s = opt_.dec.image_size;
+  P2P_CHECK(x.rank() == 4 && x.c() == opt_.dec.nc && x.h() == s && x.w() == s,
+            "VAE: expected images [N, " << opt_.dec.nc << ", " << s << ", " << s << "], got " << shape_str(x.shape()));
   ensure_buffer(buf, x.shape(), dev_);
   buf.copy_from(x);
   return buf;

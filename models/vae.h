@@ -38,13 +38,18 @@
 
 namespace p2p {
 
+// Every VAE option: the model's own (latent, recon, beta), the networks' and Adam's option structs
+// whole. The encoder takes its channels and image side from dec, its 2 latent outputs from latent;
+// the decoder's nz is latent, its tanh is --recon mse's.
 struct VAEOptions {
-  int latent = 128, nc = 3, ngf = 64, ndf = 64;
-  int image_size = 64;        // 64, or 32 / 16 with one / two stages fewer
+  int latent = 128;
   std::string recon = "mse";  // mse | bce
   float beta = 1.0f;          // the KL's weight
-  float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f;
+  DCGANDiscriminatorOptions enc;
+  DCGANGeneratorOptions dec;
+  AdamConfig adam{1e-3f, 0.9f};  // no reference code to copy: Adam's usual lr and beta1
   uint64_t seed = 0;
+  int image_size() const { return dec.image_size; }
 };
 
 // The options' table (models/option_table.h): names, help, roles and limits; nc stays 3 (RGB).

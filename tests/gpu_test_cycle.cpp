@@ -17,9 +17,9 @@ using namespace p2p::testing;
 TEST_CASE("one CycleGAN step on CUDA matches the CPU", "[gpu][cycle]") {
   constexpr double kTol = 1e-3;
   CycleGANOptions o;
-  o.ngf = 4;
-  o.ndf = 4;
-  o.n_blocks = 1;
+  o.g.ngf = 4;
+  o.d.ndf = 4;
+  o.g.n_blocks = 1;
   o.pool_size = 2;
   o.seed = 3;
   CycleGAN cpu(o, Device::CPU), gpu(o, Device::CUDA);

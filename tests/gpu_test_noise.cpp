@@ -34,10 +34,10 @@ void check_grads(ParamStore& cpu, ParamStore& gpu, const char* what) {
 
 TEST_CASE("one DCGAN step on CUDA matches the CPU", "[gpu][noise]") {
   DCGANOptions o;
-  o.image_size = 16;
-  o.ngf = 4;
-  o.ndf = 4;
-  o.nz = 8;
+  o.g.image_size = 16;
+  o.g.ngf = 4;
+  o.d.ndf = 4;
+  o.g.nz = 8;
   o.seed = 3;
   DCGAN cpu(o, Device::CPU), gpu(o, Device::CUDA);
   const Tensor x = synthetic_batch(0, 4, 16);
@@ -51,9 +51,9 @@ TEST_CASE("one DCGAN step on CUDA matches the CPU", "[gpu][noise]") {
 TEST_CASE("one VAE step on CUDA matches the CPU", "[gpu][noise]") {
   for (const char* recon : {"mse", "bce"}) {
     VAEOptions o;
-    o.image_size = 16;
-    o.ngf = 4;
-    o.ndf = 4;
+    o.dec.image_size = 16;
+    o.dec.ngf = 4;
+    o.enc.ndf = 4;
     o.latent = 6;
     o.recon = recon;
     o.seed = 4;

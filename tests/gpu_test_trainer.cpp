@@ -88,7 +88,7 @@ TEST_CASE("pix2pix step: CUDA matches the CPU reference", "[trainer][gpu]") {
   std::vector<float> wc = cpu.g_store().values().to_vector(), wg = gpu.g_store().values().to_vector();
   double max_diff = 0;
   for (size_t i = 0; i < wc.size(); ++i) max_diff = std::max(max_diff, static_cast<double>(std::fabs(wc[i] - wg[i])));
-  CHECK(max_diff <= 2 * tiny_options().lr * (1 + 1e-3));
+  CHECK(max_diff <= 2 * tiny_options().adam.lr * (1 + 1e-3));
   CHECK(testing::rel_error(wg, testing::to_double(wc)) < 1e-4);
   // Running statistics (three D passes and one G pass updated them).
   CHECK(testing::rel_error(gpu.g_store().buffers().to_vector(),

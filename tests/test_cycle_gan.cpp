@@ -16,9 +16,9 @@ using namespace p2p::testing;
 namespace {
 CycleGANOptions small_options() {
   CycleGANOptions o;
-  o.ngf = 8;
-  o.ndf = 8;
-  o.n_blocks = 2;
+  o.g.ngf = 8;
+  o.d.ndf = 8;
+  o.g.n_blocks = 2;
   o.pool_size = 3;  // fills within a few steps, so the runs below swap
   o.seed = 5;
   return o;
@@ -84,7 +84,7 @@ TEST_CASE("CycleGAN save, load and continue gives the uninterrupted losses bit f
                     a.g_store().values().numel() * sizeof(float)) == 0);
 
   CycleGANOptions wider = small_options();
-  wider.ngf = 4;
+  wider.g.ngf = 4;
   CycleGAN c(wider, Device::CPU);
   CHECK_THROWS_WITH(c.load(path),
                     Catch::Contains("checkpoint " + path + " was trained with --ngf 8, this model has --ngf 4"));
@@ -94,13 +94,13 @@ TEST_CASE("CycleGAN save, load and continue gives the uninterrupted losses bit f
 TEST_CASE("CycleGAN and pix2pix refuse each other's checkpoints by name", "[cycle][model][errors]") {
   const std::string cpath = "test_cycle_fmt.safetensors", ppath = "test_pix2pix_fmt.safetensors";
   CycleGANOptions co = small_options();
-  co.n_blocks = 1;
+  co.g.n_blocks = 1;
   CycleGAN cg(co, Device::CPU);
   cg.save(cpath, {});
   Pix2PixOptions po;
-  po.num_downs = 5;
-  po.ngf = 2;
-  po.ndf = 2;
+  po.g.num_downs = 5;
+  po.g.ngf = 2;
+  po.d.ndf = 2;
   Pix2Pix p2p_model(po, Device::CPU);
   p2p_model.save(ppath, {});
   CHECK_THROWS_WITH(cg.load(ppath), Catch::Contains("checkpoint " + ppath +
@@ -115,7 +115,7 @@ TEST_CASE("CycleGAN and pix2pix refuse each other's checkpoints by name", "[cycl
 
 TEST_CASE("CycleGAN options are checked", "[cycle][model][errors]") {
   CycleGANOptions o = small_options();
-  o.norm = NormKind::batch;
+  o.g.norm = NormKind::batch;
   CHECK_THROWS_WITH(CycleGAN(o, Device::CPU), Catch::Contains("--norm batch: this CycleGAN supports instance or none"));
   o = small_options();
   o.gan_mode = "wgan";

@@ -16,10 +16,10 @@ using namespace p2p::testing;
 namespace {
 DCGANOptions small_options() {
   DCGANOptions o;
-  o.image_size = 32;
-  o.ngf = 16;
-  o.ndf = 16;
-  o.nz = 32;
+  o.g.image_size = 32;
+  o.g.ngf = 16;
+  o.d.ndf = 16;
+  o.g.nz = 32;
   o.seed = 7;
   return o;
 }
@@ -118,7 +118,7 @@ TEST_CASE("DCGAN sample and interpolate: images in [-1, 1], the model untouched"
 
 TEST_CASE("DCGAN bad options and inputs are clear errors", "[dcgan][model]") {
   DCGANOptions o = small_options();
-  o.image_size = 48;
+  o.g.image_size = 48;
   CHECK_THROWS_WITH(DCGAN(o, Device::CPU), Catch::Contains("--image-size must be 16, 32 or 64"));
   DCGAN m(small_options(), Device::CPU);
   CHECK_THROWS_WITH(m.train_step(synthetic_batch(0, 4, 16)),
@@ -128,7 +128,7 @@ TEST_CASE("DCGAN bad options and inputs are clear errors", "[dcgan][model]") {
   CHECK_THROWS_WITH(m.interpolate(1, 2, 1), Catch::Contains("at least 2 images"));
   TempDir dir("dcgan_bad");
   DCGANOptions wide = small_options();
-  wide.ngf = 8;
+  wide.g.ngf = 8;
   DCGAN w(wide, Device::CPU);
   w.save(dir.file("w.safetensors"), {});
   CHECK_THROWS_WITH(m.load(dir.file("w.safetensors")), Catch::Contains("--ngf 8, this model has --ngf 16"));

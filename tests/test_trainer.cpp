@@ -70,7 +70,7 @@ TEST_CASE("pix2pix: the L1 loss falls over a short run", "[trainer]") {
 
 TEST_CASE("pix2pix: the official linear learning-rate policy", "[trainer]") {
   // The schedule lives in one place (models/gan.h); the trainer sets its value on the model.
-  const float lr = tiny_options().lr;
+  const float lr = tiny_options().adam.lr;
   CHECK(lr == 2e-4f);
   CHECK(linear_lr(lr, 100, 100, 0) == Approx(2e-4).epsilon(1e-6));
   CHECK(linear_lr(lr, 100, 100, 99) == Approx(2e-4).epsilon(1e-6));  // last epoch at the full rate
@@ -106,9 +106,9 @@ TEST_CASE("pix2pix: a checkpoint round-trips every tensor and the metadata", "[t
   CHECK(meta.at("step") == "3");
   CHECK(meta.at("format") == Pix2Pix::kFormat);
   Pix2PixOptions stored = pix2pix_options_from_metadata(parse_json_object(meta.at("model"), "model"), "model");
-  CHECK(stored.ngf == 8);
-  CHECK(stored.num_downs == 6);
-  CHECK(stored.lr == tiny_options().lr);
+  CHECK(stored.g.ngf == 8);
+  CHECK(stored.g.num_downs == 6);
+  CHECK(stored.adam.lr == tiny_options().adam.lr);
   CHECK(stored.seed == 5);
 
   // The names are the documented scheme.
@@ -162,12 +162,12 @@ TEST_CASE("pix2pix: loading a checkpoint of another architecture names the optio
   Pix2Pix a(tiny_options(), Device::CPU);
   a.save(path, {});
   Pix2PixOptions wider = tiny_options();
-  wider.ngf = 16;
+  wider.g.ngf = 16;
   Pix2Pix b(wider, Device::CPU);
   CHECK_THROWS_WITH(b.load(path), Catch::Contains(path) && Catch::Contains("was trained with --ngf 8") &&
                                       Catch::Contains("this model has --ngf 16"));
   Pix2PixOptions instance = tiny_options();
-  instance.norm = NormKind::instance;
+  instance.g.norm = NormKind::instance;
   Pix2Pix c(instance, Device::CPU);
   CHECK_THROWS_WITH(c.load(path), Catch::Contains("--norm batch"));
   std::remove(path.c_str());

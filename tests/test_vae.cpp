@@ -16,9 +16,9 @@ using namespace p2p::testing;
 namespace {
 VAEOptions small_options(const std::string& recon = "mse") {
   VAEOptions o;
-  o.image_size = 32;
-  o.ngf = 16;
-  o.ndf = 16;
+  o.dec.image_size = 32;
+  o.dec.ngf = 16;
+  o.enc.ndf = 16;
   o.latent = 16;
   o.recon = recon;
   o.seed = 3;
@@ -108,7 +108,7 @@ TEST_CASE("VAE bad options and inputs are clear errors", "[vae][model]") {
   o = small_options("l2");
   CHECK_THROWS_WITH(VAE(o, Device::CPU), Catch::Contains("--recon: unknown value 'l2'"));
   o = small_options();
-  o.image_size = 24;
+  o.dec.image_size = 24;
   CHECK_THROWS_WITH(VAE(o, Device::CPU), Catch::Contains("--image-size"));
   VAE m(small_options(), Device::CPU);
   CHECK_THROWS_WITH(m.train_step(synthetic_batch(0, 2, 16)), Catch::Contains("expected images [N, 3, 32, 32]"));
@@ -118,8 +118,8 @@ TEST_CASE("VAE bad options and inputs are clear errors", "[vae][model]") {
   bce.save(dir.file("bce.safetensors"), {});
   CHECK_THROWS_WITH(m.load(dir.file("bce.safetensors")), Catch::Contains("--recon bce, this model has --recon mse"));
   DCGANOptions d;
-  d.image_size = 16;
-  d.ngf = d.ndf = 4;
+  d.g.image_size = 16;
+  d.g.ngf = d.d.ndf = 4;
   DCGAN(d, Device::CPU).save(dir.file("dcgan.safetensors"), {});
   CHECK_THROWS_WITH(m.load(dir.file("dcgan.safetensors")),
                     Catch::Contains("format 'dcgan-cpp-1', this model reads 'vae-cpp-1'"));

@@ -11,9 +11,9 @@ namespace p2p::testing {
 
 inline Pix2PixOptions tiny_options(uint64_t seed) {
   Pix2PixOptions o;
-  o.num_downs = 6;
-  o.ngf = 8;
-  o.ndf = 8;
+  o.g.num_downs = 6;
+  o.g.ngf = 8;
+  o.d.ndf = 8;
   o.seed = seed;
   return o;
 }

@@ -13,21 +13,19 @@ template <class T>
 void bind_options(CLI::App* c, const OptionTable<T>& table, T& o) {
   for (const auto& e : table.entries()) {
     const std::string flag = "--" + e.name;
-    std::visit(
-        [&](auto f) {
-          using V = std::decay_t<decltype(o.*f)>;
-          if constexpr (std::is_same_v<V, bool>) {
-            c->add_flag(T{}.*f ? flag + ",!--no-" + e.name : flag, o.*f, e.help);
-          } else if constexpr (std::is_same_v<V, NormKind>) {
-            c->add_option_function<std::string>(
-                 flag, [&o, f](const std::string& v) { o.*f = parse_norm(v); }, e.help)
-                ->check(CLI::IsMember(e.choices));
-          } else {
-            CLI::Option* opt = c->add_option(flag, o.*f, e.help);
-            if (!e.choices.empty()) opt->check(CLI::IsMember(e.choices));
-          }
-        },
-        e.field);
+    e.field.visit([&](const auto& path) {
+      using V = typename std::decay_t<decltype(path)>::Value;
+      if constexpr (std::is_same_v<V, bool>) {
+        c->add_flag(path(T{}) ? flag + ",!--no-" + e.name : flag, path(o), e.help);
+      } else if constexpr (std::is_same_v<V, NormKind>) {
+        c->add_option_function<std::string>(
+             flag, [&o, path](const std::string& v) { path(o) = parse_norm(v); }, e.help)
+            ->check(CLI::IsMember(e.choices));
+      } else {
+        CLI::Option* opt = c->add_option(flag, path(o), e.help);
+        if (!e.choices.empty()) opt->check(CLI::IsMember(e.choices));
+      }
+    });
   }
 }
 

@@ -129,7 +129,7 @@ class TableModelKind : public ModelKind {
                       " (resume with the options of the original run)");
   }
   std::string markdown_rows() const override { return table_.markdown_rows(); }
-  float lr() const override { return opt_.lr; }
+  float lr() const override { return opt_.adam.lr; }
   std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const override {
     O o = opt_;
     o.seed = seed;
@@ -160,7 +160,7 @@ class ImageModelKind : public TableModelKind<O, A> {
  public:
   using TableModelKind<O, A>::TableModelKind;
   void validate() override { this->table_.check(this->opt_); }
-  int image_size() const override { return this->opt_.image_size; }
+  int image_size() const override { return this->opt_.image_size(); }
   void check_size(int, int, const std::string&) const override {}
   void train_defaults(TrainOptions& o) const override { image_model_train_defaults(o); }
 };

@@ -28,7 +28,7 @@ class Pix2PixKind : public TableModelKind<Pix2PixOptions, Pix2PixTrainModel> {
   Pix2PixKind() : TableModelKind(pix2pix_option_table(), "pix2pix", /*unpaired=*/false) {}
   void validate() override { p2p::validate(opt_); }
   void check_size(int h, int w, const std::string& source) const override {
-    check_unet_size(h, w, opt_.num_downs, source);
+    check_unet_size(h, w, opt_.g.num_downs, source);
   }
 };
 
