@@ -141,6 +141,8 @@ std::shared_ptr<const Halves> AlignedDataset::halves(size_t index) const {
   else
     pair->a = crop(ab, 0, 0, half, ab.h);
   if (opt_.part == "AB") pair->b = crop(ab, half, 0, half, ab.h);
+  if (grey_left()) pair->a = to_grey(pair->a);  // before the resize, as the official transform
+  if (opt_.part == "AB" && grey_right()) pair->b = to_grey(pair->b);
   int w = 0, h = 0;
   resized_size(half, pair->a.h, w, h);
   if (w != half || h != pair->a.h) {
@@ -151,9 +153,12 @@ std::shared_ptr<const Halves> AlignedDataset::halves(size_t index) const {
   return pair;
 }
 
-Shape AlignedDataset::sample_shape(const Halves& h) const {
-  const int side = opt_.crop_size;
-  return crop_ ? Shape{1, 3, side, side} : Shape{1, 3, h.a.h, h.a.w};
+bool AlignedDataset::grey_left() const { return opt_.part != "AB" || !btoa_ ? opt_.grey_A : opt_.grey_B; }
+bool AlignedDataset::grey_right() const { return btoa_ ? opt_.grey_A : opt_.grey_B; }
+
+Shape AlignedDataset::sample_shape(const Halves& h, bool b) const {
+  const int side = opt_.crop_size, c = (b ? opt_.grey_B : opt_.grey_A) ? 1 : 3;
+  return crop_ ? Shape{1, c, side, side} : Shape{1, c, h.a.h, h.a.w};
 }
 
 Augment AlignedDataset::augment(const Halves& h, size_t index, uint64_t epoch) const {
@@ -169,7 +174,7 @@ Augment AlignedDataset::augment(const Halves& h, size_t index, uint64_t epoch) c
 
 void AlignedDataset::write_sample(const Halves& h, const Augment& aug, float* a, float* b) const {
   const Shape s = sample_shape(h);
-  const int w = static_cast<int>(s[3]), ht = static_cast<int>(s[2]);
+  const int w = static_cast<int>(s[3]), ht = static_cast<int>(s[2]);  // B's are the same
   write_window(btoa_ ? h.b : h.a, aug.x, aug.y, w, ht, aug.flip, a);
   write_window(btoa_ ? h.a : h.b, aug.x, aug.y, w, ht, aug.flip, b);
 }
@@ -190,7 +195,7 @@ AlignedDataset::Sample AlignedDataset::get(size_t index, uint64_t epoch) const {
   s.augment = augment(*h, index, epoch);
   const Shape shape = sample_shape(*h);
   s.A = Tensor(shape);
-  s.B = Tensor(shape);
+  s.B = Tensor(sample_shape(*h, /*b=*/true));
   write_sample(*h, s.augment, s.A.data(), s.B.data());
   return s;
 }
@@ -212,7 +217,8 @@ AlignedDataset::ScanResult AlignedDataset::scan() const {
     }
     int w = 0, h = 0;
     resized_size(whole_ ? info.w : info.w / 2, info.h, w, h);
-    r.pair_bytes += (opt_.part == "AB" ? 2 : 1) * static_cast<size_t>(w) * h * 3;
+    const int channels = (grey_left() ? 1 : 3) + (opt_.part == "AB" ? (grey_right() ? 1 : 3) : 0);
+    r.pair_bytes += static_cast<size_t>(channels) * w * h;
   }
   return r;
 }

@@ -46,6 +46,10 @@ struct DatasetOptions {
   // Which part of each file is the image: "AB" both halves (a pair), "A" or "B" one half only, or
   // "whole" the file itself; the single-image parts feed the unaligned dataset (unaligned_dataset.h).
   std::string part = "AB";
+  // A / B (after --direction) loaded as one grey channel (data/image.h: to_grey) before the resize,
+  // as the official get_transform's Grayscale for --input_nc 1 / --output_nc 1. A single-image part
+  // is A.
+  bool grey_A = false, grey_B = false;
 };
 
 // A file the scan or the prefill found unusable, and why (a sentence that names the file).
@@ -85,10 +89,11 @@ class AlignedDataset : public SampleSource {
   // The pieces of get() the loader calls to write a batch in place (all thread-safe):
   // the halves of file `index` (from the cache, or decoded, resized and offered to the cache);
   std::shared_ptr<const Halves> halves(size_t index) const;
-  // the [1, 3, H, W] shape its samples take, and the crop and flip of (index, epoch);
-  Shape sample_shape(const Halves& h) const;
+  // the [1, C, H, W] shape its samples' A (b: B) takes (C 1 for a grey side, else 3), and the crop
+  // and flip of (index, epoch);
+  Shape sample_shape(const Halves& h, bool b = false) const;
   Augment augment(const Halves& h, size_t index, uint64_t epoch) const;
-  // A and B (after --direction) cropped, flipped and converted to [-1, 1], each 3 * H * W floats
+  // A and B (after --direction) cropped, flipped and converted to [-1, 1], each C * H * W floats
   // written planar (CHW) from `a` and `b`.
   void write_sample(const Halves& h, const Augment& aug, float* a, float* b) const;
   // With a single-image part: that image (Halves::a) cropped, flipped and converted into `out`.
@@ -111,6 +116,9 @@ class AlignedDataset : public SampleSource {
   // Each half's size after the deterministic resize, from the file's size.
   void resized_size(int half_w, int h, int& w_out, int& h_out) const;
   std::string check_pair_size(const std::string& path, int w, int h) const;  // "" when usable
+  // Whether the file's left (right) half loads grey: grey_A or grey_B as --direction maps them.
+  bool grey_left() const;
+  bool grey_right() const;
 
   DatasetOptions opt_;
   std::string folder_;

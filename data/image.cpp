@@ -203,6 +203,16 @@ Image flip_horizontal(const Image& img) {
   return out;
 }
 
+Image to_grey(const Image& img) {
+  P2P_CHECK(img.c == 3, "to_grey needs an RGB image, got " << img.c << " channels");
+  Image out(img.w, img.h, 1);
+  for (size_t i = 0; i < out.px.size(); ++i) {
+    const uint8_t* p = &img.px[i * 3];
+    out.px[i] = static_cast<uint8_t>((p[0] * 19595u + p[1] * 38470u + p[2] * 7471u + 0x8000u) >> 16);
+  }
+  return out;
+}
+
 Tensor image_to_tensor(const Image& img) {
   P2P_CHECK(img.c == 3, "image_to_tensor needs an RGB image, got " << img.c << " channels");
   Tensor t({1, 3, img.h, img.w});
@@ -215,7 +225,7 @@ Tensor image_to_tensor(const Image& img) {
 
 Image tensor_to_image(const Tensor& t, int index) {
   check_rank(t, 4, "tensor_to_image input");
-  P2P_CHECK(t.c() == 3, "tensor_to_image needs 3 channels, got " << shape_str(t.shape()));
+  P2P_CHECK(t.c() == 3 || t.c() == 1, "tensor_to_image needs 3 or 1 channels, got " << shape_str(t.shape()));
   P2P_CHECK(index >= 0 && index < t.n(), "tensor_to_image: item " << index << " of " << shape_str(t.shape()));
   Tensor host = t.device() == Device::CPU ? t.batch(index) : t.batch(index).to(Device::CPU);
   Image img(t.w(), t.h(), 3);
@@ -223,7 +233,7 @@ Image tensor_to_image(const Tensor& t, int index) {
   size_t plane = static_cast<size_t>(img.w) * img.h;
   for (int ch = 0; ch < 3; ++ch)
     for (size_t i = 0; i < plane; ++i) {
-      float v = std::round((p[ch * plane + i] + 1.0f) * 0.5f * 255.0f);
+      float v = std::round((p[(t.c() == 1 ? 0 : ch) * plane + i] + 1.0f) * 0.5f * 255.0f);
       img.px[i * 3 + ch] = static_cast<uint8_t>(std::isnan(v) ? 0.0f : std::clamp(v, 0.0f, 255.0f));
     }
   return img;

@@ -64,11 +64,16 @@ Image flip_horizontal(const Image& img);
 // axes, as pix2pix does on facades (256 -> 286), is the same in both.
 Image resize_bicubic(const Image& img, int w, int h);
 
+// One grey channel as Pillow's convert('L') (what the official code's Grayscale transform calls for
+// --input_nc 1): L = (19595 R + 38470 G + 7471 B + 2^15) >> 16, the ITU-R 601-2 luma
+// 0.299 R + 0.587 G + 0.114 B in 16-bit fixed point. A grey image (R = G = B = v) gives v back.
+Image to_grey(const Image& img);
+
 // [1, 3, H, W] on the CPU, value (x / 255 - 0.5) / 0.5 in [-1, 1] (ToTensor then Normalize(0.5, 0.5)).
 Tensor image_to_tensor(const Image& img);
 // Item `index` of a [N, 3, H, W] tensor (any device) to 8 bits: round((x + 1) / 2 * 255) clamped to
-// [0, 255]. pix2pix's tensor2im truncates instead of rounding; rounding makes the round trip
-// image -> tensor -> image exact.
+// [0, 255]. A [N, 1, H, W] tensor (a grey model's) gives its channel in all three, as tensor2im tiles it. pix2pix's
+// tensor2im truncates instead of rounding; rounding makes the round trip image -> tensor -> image exact.
 Image tensor_to_image(const Tensor& t, int index = 0);
 
 }  // namespace p2p

@@ -56,7 +56,7 @@ std::shared_ptr<const Halves> ImageFolder::halves(size_t index) const {
   return out;
 }
 
-Shape ImageFolder::sample_shape(const Halves&) const { return {1, 3, opt_.image_size, opt_.image_size}; }
+Shape ImageFolder::sample_shape(const Halves&, bool) const { return {1, 3, opt_.image_size, opt_.image_size}; }
 
 Augment ImageFolder::augment(const Halves&, size_t index, uint64_t epoch) const {
   Augment aug;

@@ -48,7 +48,7 @@ class ImageFolder : public SampleSource {
   // The pieces of prepare() (sample_source.h's prepare_file), as the aligned dataset's.
   const std::vector<std::string>& files() const { return files_; }
   std::shared_ptr<const Halves> halves(size_t index) const;
-  Shape sample_shape(const Halves& h) const;
+  Shape sample_shape(const Halves& h, bool b = false) const;  // b: no B here, the same shape
   Augment augment(const Halves& h, size_t index, uint64_t epoch) const;
   void write_sample(const Halves& h, const Augment& aug, float* a, float* b) const;
 

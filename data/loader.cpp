@@ -86,7 +86,8 @@ Batch Loader::make_batch(size_t k) const {
       shape = p.shape;
       const Shape batch_shape{static_cast<int64_t>(hi - lo), shape[1], shape[2], shape[3]};
       b.A = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
-      if (ds_.paired()) b.B = pinned_ ? Tensor::pinned(batch_shape) : Tensor(batch_shape);
+      const Shape batch_b{batch_shape[0], p.shape_b[1], shape[2], shape[3]};  // B's channels may differ
+      if (ds_.paired()) b.B = pinned_ ? Tensor::pinned(batch_b) : Tensor(batch_b);
     }
     const Shape& s = p.shape;
     P2P_CHECK(s == shape, "cannot batch '" << path << "' (A " << shape_str(s) << ") with '" << b.paths[0] << "' (A "

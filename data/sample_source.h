@@ -31,10 +31,11 @@ class SampleSource {
   virtual uint64_t seed() const = 0;  // the shuffle's (epoch_permutation)
   // false: samples have an A only; the writer ignores b, and the Loader's Batch::B stays undefined.
   virtual bool paired() const = 0;
-  // Sample `index` of `epoch`, decoded: the [1, 3, H, W] shape of A (and B), a path naming it in
-  // errors, and the writer of A (and B when paired), 3 * H * W planar floats each in [-1, 1].
+  // Sample `index` of `epoch`, decoded: the [1, C, H, W] shapes of A and of B (C = 3, or 1 for a
+  // side loaded grey: DatasetOptions::grey_A / grey_B), a path naming it in errors, and the writer of
+  // A (and B when paired), C * H * W planar floats each in [-1, 1].
   struct Prepared {
-    Shape shape;
+    Shape shape, shape_b;
     std::string path;
     std::function<void(float* a, float* b)> write;
   };
@@ -42,18 +43,18 @@ class SampleSource {
 };
 
 // prepare() for a source of one file per sample, from the pieces such a source has: files(),
-// halves(index) (decoded, resized, cached), sample_shape(halves), augment(halves, index, epoch) and
+// halves(index) (decoded, resized, cached), sample_shape(halves, b), augment(halves, index, epoch) and
 // write_sample(halves, augment, a, b). The source must outlive the writer.
 template <class FileSource>
 SampleSource::Prepared prepare_file(const FileSource& src, size_t index, uint64_t epoch) {
   auto h = src.halves(index);
   const Augment aug = src.augment(*h, index, epoch);
-  return {src.sample_shape(*h), src.files()[index],
+  return {src.sample_shape(*h), src.sample_shape(*h, /*b=*/true), src.files()[index],
           [&src, h, aug](float* a, float* b) { src.write_sample(*h, aug, a, b); }};
 }
 
-// The w x h window at (x0, y0) of img, mirrored left to right when flip, as planar floats in [-1, 1]
-// with image_to_tensor's bits: one pass, no copies.
+// The w x h window at (x0, y0) of img (3 channels, or 1 for a grey image), mirrored left to right
+// when flip, as planar floats in [-1, 1] with image_to_tensor's bits: one pass, no copies.
 void write_window(const Image& img, int x0, int y0, int w, int h, bool flip, float* out);
 
 }  // namespace p2p

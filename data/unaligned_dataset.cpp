@@ -20,6 +20,8 @@ UnalignedDataset::UnalignedDataset(const DatasetOptions& opt, bool split, bool s
   DatasetOptions a = opt, b = opt;
   a.cache_bytes = b.cache_bytes = opt.cache_bytes / 2;
   b.seed = opt.seed ^ kDomainBKey;
+  b.grey_A = opt.grey_B;  // each domain is a single-image part, its image the sub-dataset's A
+  a.grey_B = b.grey_B = false;
   if (split) {
     a.part = "A";
     b.part = "B";
@@ -56,10 +58,11 @@ SampleSource::Prepared UnalignedDataset::prepare(size_t index, uint64_t epoch) c
   std::shared_ptr<const Halves> ha = a_->halves(ia), hb = b_->halves(ib);
   const Augment aug_a = a_->augment(*ha, ia, epoch), aug_b = b_->augment(*hb, ib, epoch);
   const Shape sa = a_->sample_shape(*ha), sb = b_->sample_shape(*hb);
-  P2P_CHECK(sa == sb, "'" << a_->files()[ia] << "' (" << shape_str(sa) << ") and '" << b_->files()[ib] << "' ("
-                          << shape_str(sb) << ") differ in size after --preprocess " << opt_.preprocess
-                          << "; use a --preprocess that resizes or crops to one size");
-  return {sa, a_->files()[ia], [this, ha, hb, aug_a, aug_b](float* a, float* b) {
+  P2P_CHECK(sa[2] == sb[2] && sa[3] == sb[3], "'" << a_->files()[ia] << "' (" << shape_str(sa) << ") and '"
+                                                  << b_->files()[ib] << "' (" << shape_str(sb)
+                                                  << ") differ in size after --preprocess " << opt_.preprocess
+                                                  << "; use a --preprocess that resizes or crops to one size");
+  return {sa, sb, a_->files()[ia], [this, ha, hb, aug_a, aug_b](float* a, float* b) {
             a_->write_image(*ha, aug_a, a);
             b_->write_image(*hb, aug_b, b);
           }};

@@ -26,14 +26,22 @@ void gan_loss_backward(const std::string& mode, const Tensor& pred, bool target_
 // The one schedule: the trainer sets it on the model at the start of each epoch.
 float linear_lr(float base, int epochs, int epochs_decay, int epoch);
 
-// The options both GAN models have, in one place: the generator's width, norm and dropout (O::g,
-// a UNetOptions or ResnetOptions), the discriminator's width and depth (O::d, a PatchGANOptions),
+// The options both GAN models have, in one place: the image channels, the generator's width, norm
+// and dropout (O::g, a UNetOptions or ResnetOptions), the discriminator's width and depth (O::d, a PatchGANOptions),
 // the GAN objective (O::gan_mode) and Adam (O::adam). The defaults are those structs' (and O's).
 template <class O>
 void add_gan_options(OptionTable<O>& t) {
   using R = OptionRole;
   using G = decltype(O::g);
   using D = decltype(O::d);
+  // 1 or 3 as the official code's data (RGB, or grey through Grayscale); files older than these two
+  // options were RGB.
+  t.add("input-nc", {&O::g, &G::input_nc}, "channels of A: `3` (RGB) or `1` (the images are read as grey)", R::model,
+        {"1", "3"})
+      .implied_when_absent("3");
+  t.add("output-nc", {&O::g, &G::output_nc}, "channels of B: `3` (RGB) or `1` (the images are read as grey)", R::model,
+        {"1", "3"})
+      .implied_when_absent("3");
   t.range("ngf", {&O::g, &G::ngf}, "filters in the first generator layer", R::model, 1);
   t.range("ndf", {&O::d, &D::ndf}, "filters in the first discriminator layer", R::model, 1);
   t.range("n-layers-d", {&O::d, &D::n_layers}, "PatchGAN layers: 3 = 70x70 receptive field, 0 = 1x1 PixelGAN", R::model,

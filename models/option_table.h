@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <type_traits>
@@ -88,6 +89,8 @@ class OptionTable {
     OptionRole role;
     std::vector<std::string> choices;  // allowed values (strings); empty = any
     double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
+    // For an option added after files were written: the value a saved file without it implies.
+    std::optional<std::string> implied;
   };
 
   OptionTable() = default;
@@ -99,6 +102,11 @@ class OptionTable {
                    double max = std::numeric_limits<double>::infinity()) {
     if (field.is_norm() && choices.empty()) choices = {"batch", "instance", "none"};
     entries_.push_back({std::move(name), std::move(help), field, role, std::move(choices), min, max});
+    return *this;
+  }
+  // The last option added is newer than some saved files: those without it had `value`.
+  OptionTable& implied_when_absent(std::string value) {
+    entries_.back().implied = std::move(value);
     return *this;
   }
   // A number option with limits and no choices.
@@ -156,11 +164,7 @@ class OptionTable {
   // the source in errors.
   T from_metadata(const Metadata& m, const std::string& what) const {
     T o{};
-    for (const Entry& e : entries_) {
-      auto it = m.find(e.name);
-      P2P_CHECK(it != m.end(), what << ": option --" << e.name << " is missing");
-      set(o, e, it->second);
-    }
+    for (const Entry& e : entries_) set(o, e, saved_value(m, e, what));
     return o;
   }
 
@@ -194,11 +198,9 @@ class OptionTable {
                   const std::string& ours_are, const std::string& hint) const {
     for (const Entry& e : entries_) {
       if (static_cast<int>(e.role) > static_cast<int>(role)) continue;
-      auto it = saved.find(e.name);
-      P2P_CHECK(it != saved.end(), what << " does not record option --" << e.name);
-      const std::string ours = get(o, e);
-      P2P_CHECK(it->second == ours, what << " was trained with --" << e.name << " " << it->second << ", " << ours_are
-                                         << " --" << e.name << " " << ours << hint);
+      const std::string theirs = saved_value(saved, e, what), ours = get(o, e);
+      P2P_CHECK(theirs == ours, what << " was trained with --" << e.name << " " << theirs << ", " << ours_are << " --"
+                                     << e.name << " " << ours << hint);
     }
   }
 
@@ -214,6 +216,14 @@ class OptionTable {
   }
 
  private:
+  // e's value in saved metadata (or the value its absence implies); else an error naming `what`.
+  static std::string saved_value(const Metadata& m, const Entry& e, const std::string& what) {
+    auto it = m.find(e.name);
+    if (it != m.end()) return it->second;
+    P2P_CHECK(e.implied, what << " does not record option --" << e.name);
+    return *e.implied;
+  }
+
   std::vector<Entry> entries_;
 };
 

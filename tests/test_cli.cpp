@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "data/image.h"
 #include "data/synthetic.h"
 #include "runtime/device.h"
+#include "runtime/safetensors.h"
 #include "tests/cli_runner.h"
 
 using namespace p2p;
@@ -82,6 +84,36 @@ TEST_CASE("cli: train, resume mid-epoch and test", "[cli]") {
   CHECK(fs::exists(res + "metrics.json"));
   CHECK(fs::exists(res + "images/000006_fake_B.png"));  // test pairs are indices 6 and 7
   CHECK(loss_rows(res + "metrics.csv").size() == 4);    // header, 2 images, mean
+}
+
+TEST_CASE("cli: --input-nc / --output-nc 1 train and test on grey images", "[cli]") {
+  Scratch s;
+  Run train = cli(s.train("grey", {"--input-nc", "1", "--output-nc", "1", "--max-iters", "2"}));
+  INFO(train.err);
+  REQUIRE(train.code == 0);
+  CHECK(train.out.find("input-nc: 1") != std::string::npos);
+  // G maps 1 channel to 1 (down1 1 -> 8, up1 16 -> 1), D judges 2 (D.conv0 2 -> 8): the checkpoint's shapes.
+  SafetensorsFile f(s.p("ck/grey/latest.safetensors"));
+  CHECK(f.shape("G.down1.conv.weight") == Shape{8, 1, 4, 4});
+  CHECK(f.shape("G.up1.convt.weight") == Shape{16, 1, 4, 4});
+  CHECK(f.shape("D.conv0.weight") == Shape{8, 2, 4, 4});
+  Run test = cli({"test", "--dataroot", s.p("data"), "--checkpoints-dir", s.p("ck"), "--name", "grey", "--results-dir",
+                  s.p("results"), "--device", "cpu"});
+  INFO(test.err);
+  REQUIRE(test.code == 0);
+  CHECK(test.out.find("PSNR") != std::string::npos);  // metrics of grey fake_B against grey real_B
+  const Image fake = load_image(s.p("results/grey/test_latest/images/000006_fake_B.png"));
+  bool grey = true;  // written with its channel in R, G and B
+  for (size_t i = 0; i < fake.px.size(); i += 3)
+    grey = grey && fake.px[i] == fake.px[i + 1] && fake.px[i] == fake.px[i + 2];
+  CHECK(grey);
+  // Another channel count on --resume is another network.
+  Run resume = cli(s.train("grey", {"--max-iters", "3", "--resume"}));
+  CHECK(resume.code != 0);
+  CHECK(resume.err.find("--input-nc 1") != std::string::npos);
+  Run two = cli(s.train("x", {"--input-nc", "2"}));
+  CHECK(two.code != 0);
+  CHECK(two.err.find("--input-nc") != std::string::npos);
 }
 
 TEST_CASE("cli: bad input gives a clear error and a non-zero exit", "[cli]") {

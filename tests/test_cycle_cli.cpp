@@ -163,6 +163,16 @@ TEST_CASE("cycle_gan cli: bad input gives a clear error", "[cli][cycle]") {
                     "cg", "--device", "cpu"}),
                "holds a cycle_gan model");
   }
+  SECTION("channels") {
+    // G_A would be fed B's channels by the identity loss.
+    fails_with(cli(s.train("ab", "x", {"--input-nc", "1"})), "--lambda-identity 0.5 needs input_nc == output_nc");
+    fails_with(cli(s.train("ab", "x", {"--output-nc", "4"})), "--output-nc");
+    // Without it, a grey A and an RGB B train, and the sample shows the grey images in RGB.
+    const Run grey = cli(
+        s.train("ab", "grey", {"--input-nc", "1", "--lambda-identity", "0", "--max-iters", "1", "--sample-freq", "1"}));
+    INFO(grey.err);
+    CHECK(grey.code == 0);
+  }
   SECTION("an unknown model") {
     fails_with(cli(s.train("ab", "x", {"--model", "stylegan"})), "--model: unknown value 'stylegan'");
   }

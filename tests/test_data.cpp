@@ -134,6 +134,53 @@ TEST_CASE("aligned dataset: A is the left half, B the right, --direction swaps t
   CHECK(AlignedDataset(o).size() == 2);
 }
 
+// The [1, 1, H, W] tensor of a grey image: image_to_tensor's value of each byte.
+Tensor grey_tensor(const Image& g) {
+  std::vector<float> v;
+  for (uint8_t b : g.px) v.push_back((b / 255.0f - 0.5f) / 0.5f);
+  return Tensor::from_vector({1, 1, g.h, g.w}, v);
+}
+
+TEST_CASE("grey sides: A or B loads as one channel of Pillow's L, before the resize", "[data][dataset]") {
+  testing::TempDir dir("dataset_grey");
+  write_synthetic_dataset(dir.path(), 2, 0, kSize, 1);
+  DatasetOptions o = synthetic_options(dir.path());
+  o.preprocess = "none";
+  o.flip = false;
+  o.direction = "BtoA";  // A is the right half (labels), B the left (photo)
+  o.grey_A = true;
+  const SyntheticPair p = make_synthetic_pair(kSize, 1, 1);
+  AlignedDataset::Sample s = AlignedDataset(o).get(1, 0);
+  CHECK(same(s.A, grey_tensor(to_grey(p.labels))));
+  CHECK(same(s.B, image_to_tensor(p.photo)));
+  o.grey_A = false;
+  o.grey_B = true;
+  s = AlignedDataset(o).get(1, 0);
+  CHECK(same(s.A, image_to_tensor(p.labels)));
+  CHECK(same(s.B, grey_tensor(to_grey(p.photo))));
+
+  // Resized and cropped, through the loader, with and without the cache: the grey image is resized
+  // (the official Grayscale comes first in get_transform), and B's batch has one channel.
+  o.preprocess = "resize_and_crop";
+  o.flip = true;
+  std::vector<Tensor> first;
+  for (size_t cache : {size_t{0}, size_t{1} << 20}) {
+    o.cache_bytes = cache;
+    AlignedDataset ds(o);
+    const AlignedDataset::Sample g = ds.get(0, 3);
+    const Image want = augmented(to_grey(make_synthetic_pair(kSize, 1, 0).photo), o.load_size, o.crop_size, g.augment);
+    CHECK(same(g.B, grey_tensor(want)));
+    Loader loader(ds, 2, /*shuffle=*/false, /*threads=*/1, 2);
+    loader.start_epoch(3);
+    Batch b;
+    REQUIRE(loader.next(b));
+    CHECK(b.A.shape() == Shape{2, 3, 32, 32});
+    CHECK(b.B.shape() == Shape{2, 1, 32, 32});
+    first.push_back(b.B);
+  }
+  CHECK(same(first[0], first[1]));
+}
+
 TEST_CASE("augmentation: deterministic per (seed, epoch, index), shared by A and B", "[data][dataset]") {
   testing::TempDir dir("dataset_augment");
   write_synthetic_dataset(dir.path(), 4, 0, kSize, 2);

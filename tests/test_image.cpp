@@ -116,7 +116,27 @@ TEST_CASE("image <-> tensor in [-1, 1], and the round trip is exact", "[data][im
   Tensor odd = Tensor::from_vector({1, 3, 1, 2}, {-3.0f, 2.0f, 0.0f, 1.0f, NAN, -1.0f});
   Image o = tensor_to_image(odd);
   CHECK(o.px == std::vector<uint8_t>{0, 128, 0, 255, 255, 0});
-  CHECK_THROWS_WITH(tensor_to_image(Tensor({1, 1, 2, 2})), Catch::Contains("3 channels"));
+  // One channel (a grey model's output) shows in all three, as the official tensor2im tiles it.
+  Image grey = tensor_to_image(Tensor::from_vector({1, 1, 1, 2}, {-1.0f, 1.0f}));
+  CHECK(grey.c == 3);
+  CHECK(grey.px == std::vector<uint8_t>{0, 0, 0, 255, 255, 255});
+  CHECK_THROWS_WITH(tensor_to_image(Tensor({1, 2, 2, 2})), Catch::Contains("3 or 1 channels"));
+}
+
+TEST_CASE("to_grey is Pillow's convert('L')", "[data][image]") {
+  Image img(4, 1);
+  const uint8_t rgb[4][3] = {{10, 200, 77}, {255, 0, 128}, {1, 2, 3}, {255, 255, 255}};
+  for (int x = 0; x < 4; ++x)
+    for (int c = 0; c < 3; ++c) img.at(x, 0, c) = rgb[x][c];
+  const Image g = to_grey(img);
+  REQUIRE(g.c == 1);
+  // (19595 R + 38470 G + 7471 B + 32768) >> 16: for (10, 200, 77) 8,497,985 >> 16 = 129; the luma
+  // 0.299 R + 0.587 G + 0.114 B of the four is 129.2, 90.8, 1.8 and 255.
+  CHECK(g.px == std::vector<uint8_t>{129, 91, 2, 255});
+  Image v(1, 1);
+  for (int c = 0; c < 3; ++c) v.at(0, 0, c) = 77;
+  CHECK(to_grey(v).px[0] == 77);  // a grey pixel keeps its value
+  CHECK_THROWS_WITH(to_grey(g), Catch::Contains("RGB"));
 }
 
 TEST_CASE("PNG and JPEG round trips through stb", "[data][image]") {

@@ -110,6 +110,15 @@ TEST_CASE("pix2pix: a checkpoint round-trips every tensor and the metadata", "[t
   CHECK(stored.g.num_downs == 6);
   CHECK(stored.adam.lr == tiny_options().adam.lr);
   CHECK(stored.seed == 5);
+  // A file from before --input-nc / --output-nc was RGB; any other option missing is an error.
+  Metadata older = parse_json_object(meta.at("model"), "model");
+  REQUIRE(older.at("input-nc") == "3");
+  older.erase("input-nc");
+  older.erase("output-nc");
+  const Pix2PixOptions rgb = pix2pix_options_from_metadata(older, "model");
+  CHECK((rgb.g.input_nc == 3 && rgb.g.output_nc == 3));
+  older.erase("ngf");
+  CHECK_THROWS_WITH(pix2pix_options_from_metadata(older, "old"), Catch::Contains("old does not record option --ngf"));
 
   // The names are the documented scheme.
   SafetensorsFile f(path);

@@ -181,7 +181,7 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
       write_synthetic_dataset(root.string(), pairs, 0, o.size, o.seed);
     }
     t.dataroot = root.string();
-    AlignedDataset ds(dataset_options(t));
+    AlignedDataset ds(dataset_options(t, kind));
     std::unique_ptr<TrainModel> model_ptr = kind.create(o.seed, dev);
     TrainModel& model = *model_ptr;
 

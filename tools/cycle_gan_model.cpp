@@ -1,4 +1,5 @@
 // --model cycle_gan: the ResNet generators and PatchGANs of models/cycle_gan.h on unaligned data.
+#include "data/aligned_dataset.h"
 #include "models/cycle_gan.h"
 #include "runtime/check.h"
 #include "tools/bind_options.h"
@@ -31,6 +32,7 @@ class CycleGANTrainModel : public ModelAdapter<CycleGAN> {
 class CycleGANKind : public TableModelKind<CycleGANOptions, CycleGANTrainModel> {
  public:
   CycleGANKind() : TableModelKind(cycle_gan_option_table(), "cycle_gan", /*unpaired=*/true) {}
+  void data_channels(DatasetOptions& d) const override { grey_channels(d, opt_.g.input_nc, opt_.g.output_nc); }
   void validate() override { cycle_gan_option_table().check(opt_); }
   void check_size(int h, int w, const std::string& source) const override {
     // Two stride-2 convolutions and two transposed ones give the input size back only for multiples

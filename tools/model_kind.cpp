@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "data/aligned_dataset.h"
 #include "data/grid.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
@@ -51,6 +52,11 @@ bool register_model(std::function<std::unique_ptr<ModelKind>()> make) {
   const std::string name = make()->name();
   registry()[name] = std::move(make);
   return true;
+}
+
+void grey_channels(DatasetOptions& d, int input_nc, int output_nc) {
+  d.grey_A = input_nc == 1;
+  d.grey_B = output_nc == 1;
 }
 
 void image_model_train_defaults(TrainOptions& o) {

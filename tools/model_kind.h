@@ -19,7 +19,8 @@
 
 namespace p2p {
 
-struct TrainOptions;  // tools/options.h
+struct TrainOptions;    // tools/options.h
+struct DatasetOptions;  // data/aligned_dataset.h
 
 using NamedImages = std::vector<std::pair<std::string, Tensor>>;  // named [N, 3, H, W] images
 
@@ -90,6 +91,9 @@ class ModelKind {
   // The train options whose default differs for this model (its reference's), set before the command
   // line is bound, so --help, opt.txt and the README show them as this model's defaults.
   virtual void train_defaults(TrainOptions&) const {}
+  // Asks the data for the channels the networks take: A and B loaded grey where --input-nc /
+  // --output-nc is 1 (the image models read RGB).
+  virtual void data_channels(DatasetOptions&) const {}
   // The options table's parts (see TableModelKind below).
   virtual void bind(CLI::App* c) = 0;
   virtual void validate() = 0;
@@ -142,6 +146,9 @@ class TableModelKind : public ModelKind {
   const bool unpaired_;
   O opt_{};
 };
+
+// A and B grey where the channel count is 1 (data_channels of the models with --input-nc, --output-nc).
+void grey_channels(DatasetOptions& d, int input_nc, int output_nc);
 
 // The model a checkpoint holds: its "format" picks the kind, its "model" options build the networks,
 // then its tensors are read (the Adam moments too when with_optimizer); meta is the file's metadata.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "runtime/check.h"
+#include "tools/model_kind.h"
 
 namespace fs = std::filesystem;
 
@@ -86,7 +87,7 @@ void validate(const TrainOptions& o) {
                                                          << " (--preprocess " << o.preprocess << ")");
 }
 
-DatasetOptions dataset_options(const TrainOptions& o) {
+DatasetOptions dataset_options(const TrainOptions& o, const ModelKind& kind) {
   DatasetOptions d;
   d.dataroot = o.dataroot;
   d.phase = "train";
@@ -97,6 +98,7 @@ DatasetOptions dataset_options(const TrainOptions& o) {
   d.flip = !o.no_flip;
   d.seed = o.seed;
   d.cache_bytes = static_cast<size_t>(o.cache_mb) << 20;
+  kind.data_channels(d);
   return d;
 }
 

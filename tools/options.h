@@ -16,6 +16,8 @@
 
 namespace p2p {
 
+class ModelKind;  // tools/model_kind.h
+
 // Where the commands print: progress and tables to out, warnings to err. On a terminal (tty) the
 // training progress is one line redrawn with \r; otherwise plain lines.
 struct Console {
@@ -73,7 +75,8 @@ Device resolve_device(const std::string& device);
 // The train options' limits and the checks that need several of them (crop vs load size, the name,
 // the schedule's length); errors name the option.
 void validate(const TrainOptions& o);
-DatasetOptions dataset_options(const TrainOptions& o);
+// The data options of --model `kind` (its channels: ModelKind::data_channels).
+DatasetOptions dataset_options(const TrainOptions& o, const ModelKind& kind);
 // The image folder of a model of single images (dcgan, vae) at its image side.
 ImageFolderOptions image_folder_options(const TrainOptions& o, int image_size);
 

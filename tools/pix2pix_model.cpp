@@ -30,6 +30,7 @@ class Pix2PixKind : public TableModelKind<Pix2PixOptions, Pix2PixTrainModel> {
   void check_size(int h, int w, const std::string& source) const override {
     check_unet_size(h, w, opt_.g.num_downs, source);
   }
+  void data_channels(DatasetOptions& d) const override { grey_channels(d, opt_.g.input_nc, opt_.g.output_nc); }
 };
 
 }  // namespace

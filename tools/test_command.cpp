@@ -63,6 +63,7 @@ void run_test(const TestOptions& o, Console& con) {
   d.preprocess = trained_opt("preprocess") == "none" ? "none" : "resize_and_crop";
   d.load_size = d.crop_size = std::stoi(trained_opt("crop-size"));
   d.flip = false;
+  kind->data_channels(d);
   ModelData data = open_model_data(d, o.dataset_mode, kind->unpaired(), kind->name(), /*testing=*/true);
   data.check(o.skip_bad_files, 1, con);  // no cache: the test visits each file once
   SampleSource& ds = data.source();
@@ -84,7 +85,7 @@ void run_test(const TestOptions& o, Console& con) {
   double sum_l1 = 0, sum_psnr = 0, sum_ssim = 0;
   for (size_t i = 0; i < n; ++i) {
     const SampleSource::Prepared p = ds.prepare(i, 0);
-    Tensor A(p.shape), B(p.shape);
+    Tensor A(p.shape), B(p.shape_b);
     p.write(A.data(), B.data());
     if (i == 0)
       kind->check_size(static_cast<int>(A.h()), static_cast<int>(A.w()), "the test images of " + data.folder());

@@ -136,7 +136,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   if (kind.image_size() > 0)
     data.images = std::make_unique<ImageFolder>(image_folder_options(o, kind.image_size()));
   else
-    data = open_model_data(dataset_options(o), o.dataset_mode, kind.unpaired(), o.model, false);
+    data = open_model_data(dataset_options(o, kind), o.dataset_mode, kind.unpaired(), o.model, false);
   data.check(o.skip_bad_files, o.threads, con);
   const SampleSource::Prepared first = data.source().prepare(0, 0);
   kind.check_size(static_cast<int>(first.shape[2]), static_cast<int>(first.shape[3]),
