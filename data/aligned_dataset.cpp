@@ -45,8 +45,9 @@ std::vector<std::string> list_images(const std::string& dir, bool recursive) {
   return files;
 }
 
-AlignedDataset::AlignedDataset(const DatasetOptions& opt) : opt_(opt) {
-  if (opt.cache_bytes > 0) cache_ = std::make_shared<PairCache>(opt.cache_bytes);
+AlignedDataset::AlignedDataset(const DatasetOptions& opt, std::shared_ptr<PairCache> cache)
+    : opt_(opt), cache_(std::move(cache)) {
+  if (!cache_ && opt.cache_bytes > 0) cache_ = std::make_shared<PairCache>(opt.cache_bytes);
   if (opt.direction == "AtoB" || opt.direction == "BtoA")
     btoa_ = opt.direction == "BtoA";
   else
@@ -133,32 +134,33 @@ std::shared_ptr<const Halves> AlignedDataset::halves(size_t index) const {
   P2P_CHECK(problem.empty(), problem);
   const int half = whole_ ? ab.w : ab.w / 2;
   auto pair = std::make_shared<Halves>();
-  // A single-image part keeps its image in a (b stays empty).
-  if (whole_)
+  // A whole file is a (b stays empty); otherwise both halves, whichever part is asked for.
+  if (whole_) {
     pair->a = std::move(ab);
-  else if (opt_.part == "B")
-    pair->a = crop(ab, half, 0, half, ab.h);
-  else
+  } else {
     pair->a = crop(ab, 0, 0, half, ab.h);
-  if (opt_.part == "AB") pair->b = crop(ab, half, 0, half, ab.h);
+    pair->b = crop(ab, half, 0, half, ab.h);
+  }
   if (grey_left()) pair->a = to_grey(pair->a);  // before the resize, as the official transform
-  if (opt_.part == "AB" && grey_right()) pair->b = to_grey(pair->b);
+  if (!whole_ && grey_right()) pair->b = to_grey(pair->b);
   int w = 0, h = 0;
   resized_size(half, pair->a.h, w, h);
   if (w != half || h != pair->a.h) {
     pair->a = resize_bicubic(pair->a, w, h);
-    if (opt_.part == "AB") pair->b = resize_bicubic(pair->b, w, h);
+    if (!whole_) pair->b = resize_bicubic(pair->b, w, h);
   }
   if (cache_) cache_->insert(path, pair);
   return pair;
 }
 
-bool AlignedDataset::grey_left() const { return opt_.part != "AB" || !btoa_ ? opt_.grey_A : opt_.grey_B; }
+bool AlignedDataset::grey_left() const { return whole_ || !btoa_ ? opt_.grey_A : opt_.grey_B; }
 bool AlignedDataset::grey_right() const { return btoa_ ? opt_.grey_A : opt_.grey_B; }
 
 Shape AlignedDataset::sample_shape(const Halves& h, bool b) const {
-  const int side = opt_.crop_size, c = (b ? opt_.grey_B : opt_.grey_A) ? 1 : 3;
-  return crop_ ? Shape{1, c, side, side} : Shape{1, c, h.a.h, h.a.w};
+  // The channels are the image's: 1 where it was read grey. Both halves have one size.
+  const Image& img = opt_.part != "AB" ? image(h) : (b != btoa_ ? h.b : h.a);
+  const int side = opt_.crop_size;
+  return crop_ ? Shape{1, img.c, side, side} : Shape{1, img.c, h.a.h, h.a.w};
 }
 
 Augment AlignedDataset::augment(const Halves& h, size_t index, uint64_t epoch) const {
@@ -181,7 +183,7 @@ void AlignedDataset::write_sample(const Halves& h, const Augment& aug, float* a,
 
 void AlignedDataset::write_image(const Halves& h, const Augment& aug, float* out) const {
   const Shape s = sample_shape(h);
-  write_window(h.a, aug.x, aug.y, static_cast<int>(s[3]), static_cast<int>(s[2]), aug.flip, out);
+  write_window(image(h), aug.x, aug.y, static_cast<int>(s[3]), static_cast<int>(s[2]), aug.flip, out);
 }
 
 SampleSource::Prepared AlignedDataset::prepare(size_t index, uint64_t epoch) const {
@@ -217,7 +219,7 @@ AlignedDataset::ScanResult AlignedDataset::scan() const {
     }
     int w = 0, h = 0;
     resized_size(whole_ ? info.w : info.w / 2, info.h, w, h);
-    const int channels = (grey_left() ? 1 : 3) + (opt_.part == "AB" ? (grey_right() ? 1 : 3) : 0);
+    const int channels = (grey_left() ? 1 : 3) + (whole_ ? 0 : grey_right() ? 1 : 3);
     r.pair_bytes += static_cast<size_t>(channels) * w * h;
   }
   return r;

@@ -45,10 +45,11 @@ struct DatasetOptions {
   size_t cache_bytes = 0;  // the PairCache's bound; 0 = no cache (the commands set it from --cache-mb)
   // Which part of each file is the image: "AB" both halves (a pair), "A" or "B" one half only, or
   // "whole" the file itself; the single-image parts feed the unaligned dataset (unaligned_dataset.h).
+  // "A" and "B" still decode (and cache) both halves, so that the two domains of one split set, given
+  // one cache, decode each file once.
   std::string part = "AB";
   // A / B (after --direction) loaded as one grey channel (data/image.h: to_grey) before the resize,
-  // as the official get_transform's Grayscale for --input_nc 1 / --output_nc 1. A single-image part
-  // is A.
+  // as the official get_transform's Grayscale for --input_nc 1 / --output_nc 1. A "whole" file is A.
   bool grey_A = false, grey_B = false;
 };
 
@@ -67,7 +68,9 @@ class AlignedDataset : public SampleSource {
  public:
   // Scans dataroot/phase, or dataroot itself when it holds images directly. Errors: missing or
   // empty folder, unknown --direction / --preprocess value, bad sizes, crop larger than load size.
-  explicit AlignedDataset(const DatasetOptions& opt);
+  // The cache: `cache` when given (shared with another dataset over the same preprocessing), else
+  // one of opt.cache_bytes (none at 0).
+  explicit AlignedDataset(const DatasetOptions& opt, std::shared_ptr<PairCache> cache = nullptr);
 
   struct Sample {
     Tensor A, B;  // [1, 3, H, W] on the CPU in [-1, 1]; A the input, B the target (after --direction)
@@ -96,7 +99,7 @@ class AlignedDataset : public SampleSource {
   // A and B (after --direction) cropped, flipped and converted to [-1, 1], each C * H * W floats
   // written planar (CHW) from `a` and `b`.
   void write_sample(const Halves& h, const Augment& aug, float* a, float* b) const;
-  // With a single-image part: that image (Halves::a) cropped, flipped and converted into `out`.
+  // With a single-image part: that image (image() below) cropped, flipped and converted into `out`.
   void write_image(const Halves& h, const Augment& aug, float* out) const;
 
   struct ScanResult {
@@ -116,6 +119,8 @@ class AlignedDataset : public SampleSource {
   // Each half's size after the deterministic resize, from the file's size.
   void resized_size(int half_w, int h, int& w_out, int& h_out) const;
   std::string check_pair_size(const std::string& path, int w, int h) const;  // "" when usable
+  // A single-image part's image: the right half for part "B", else Halves::a.
+  const Image& image(const Halves& h) const { return opt_.part == "B" ? h.b : h.a; }
   // Whether the file's left (right) half loads grey: grey_A or grey_B as --direction maps them.
   bool grey_left() const;
   bool grey_right() const;

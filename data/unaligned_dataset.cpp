@@ -18,10 +18,7 @@ UnalignedDataset::UnalignedDataset(const DatasetOptions& opt, bool split, bool s
   P2P_CHECK(opt.direction == "AtoB" || opt.direction == "BtoA",
             "--direction: unknown value '" << opt.direction << "' (expected AtoB or BtoA)");
   DatasetOptions a = opt, b = opt;
-  a.cache_bytes = b.cache_bytes = opt.cache_bytes / 2;
   b.seed = opt.seed ^ kDomainBKey;
-  b.grey_A = opt.grey_B;  // each domain is a single-image part, its image the sub-dataset's A
-  a.grey_B = b.grey_B = false;
   if (split) {
     a.part = "A";
     b.part = "B";
@@ -36,10 +33,14 @@ UnalignedDataset::UnalignedDataset(const DatasetOptions& opt, bool split, bool s
       d->phase = sub;
       d->part = "whole";
     }
+    b.grey_A = opt.grey_B;  // a whole file is its dataset's A
   }
   if (opt.direction == "BtoA") std::swap(a.part, b.part), std::swap(a.phase, b.phase);
-  a_ = std::make_unique<AlignedDataset>(a);
-  b_ = std::make_unique<AlignedDataset>(b);
+  // One cache for both: split, both domains read (and cache) both halves of a file, so each file is
+  // decoded once; unaligned, the two folders share the one budget.
+  std::shared_ptr<PairCache> cache = opt.cache_bytes > 0 ? std::make_shared<PairCache>(opt.cache_bytes) : nullptr;
+  a_ = std::make_unique<AlignedDataset>(a, cache);
+  b_ = std::make_unique<AlignedDataset>(b, cache);
 }
 
 std::string UnalignedDataset::folder() const {

@@ -11,7 +11,8 @@
 // Each domain is an AlignedDataset over single images (DatasetOptions::part), so the preprocessing
 // (resize_and_crop 286 -> 256, flip), the determinism in (seed, epoch, index), the start-up scan and
 // the PairCache are the aligned set's; the two domains draw their crops and flips from different
-// seeds, as the official code's independent transforms.
+// seeds, as the official code's independent transforms. They share one PairCache of the whole
+// --cache-mb: split, an AB file is decoded once for both domains (each reads its half of the entry).
 #pragma once
 #include <memory>
 
@@ -22,7 +23,7 @@ namespace p2p {
 class UnalignedDataset : public SampleSource {
  public:
   // split false: the folders <phase>A, <phase>B; true: the halves of <phase>'s AB files. Errors name
-  // the folder that is missing or holds no images. opt.cache_bytes is shared by the two domains.
+  // the folder that is missing or holds no images. opt.cache_bytes bounds the one cache of both domains.
   UnalignedDataset(const DatasetOptions& opt, bool split, bool serial);
 
   size_t size() const override { return std::max(a_->size(), b_->size()); }

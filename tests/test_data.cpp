@@ -12,6 +12,7 @@
 #include "data/image.h"
 #include "data/loader.h"
 #include "data/synthetic.h"
+#include "data/unaligned_dataset.h"
 #include "runtime/check.h"
 #include "tests/data_fixtures.h"
 
@@ -179,6 +180,41 @@ TEST_CASE("grey sides: A or B loads as one channel of Pillow's L, before the res
     first.push_back(b.B);
   }
   CHECK(same(first[0], first[1]));
+}
+
+TEST_CASE("split AB files: both domains read one decoded entry per file", "[data][dataset][cache]") {
+  testing::TempDir dir("dataset_split_once");
+  write_synthetic_dataset(dir.path(), 3, 0, kSize, 1);
+  DatasetOptions o = synthetic_options(dir.path());
+  o.grey_B = true;  // the domains' entries must agree on which half is grey, whichever decodes first
+  o.direction = "BtoA";
+  o.cache_bytes = size_t{1} << 20;
+  UnalignedDataset cached(o, /*split=*/true, /*serial=*/true);
+  REQUIRE(cached.domain_a().prefill(1).empty());
+  const PairCache* cache = cached.domain_a().cache();
+  REQUIRE(cache == cached.domain_b().cache());
+  CHECK(cache->count() == 3);  // both halves of each file, once
+  for (size_t i = 0; i < 3; ++i) CHECK(cached.domain_b().halves(i) == cached.domain_a().halves(i));
+  CHECK(cache->count() == 3);
+  // The same samples as two domains that decode on their own (no cache): A the right halves in RGB,
+  // B the left in grey.
+  o.cache_bytes = 0;
+  UnalignedDataset plain(o, true, true);
+  for (size_t i = 0; i < 3; ++i) {
+    Tensor a[2], b[2];
+    int k = 0;
+    for (UnalignedDataset* ds : {&cached, &plain}) {
+      const SampleSource::Prepared p = ds->prepare(i, 2);
+      a[k] = Tensor(p.shape);
+      b[k] = Tensor(p.shape_b);
+      p.write(a[k].data(), b[k].data());
+      ++k;
+    }
+    CHECK(a[0].c() == 3);
+    CHECK(b[0].c() == 1);
+    CHECK(same(a[0], a[1]));
+    CHECK(same(b[0], b[1]));
+  }
 }
 
 TEST_CASE("augmentation: deterministic per (seed, epoch, index), shared by A and B", "[data][dataset]") {

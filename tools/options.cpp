@@ -149,8 +149,15 @@ void ModelData::check(bool skip_bad_files, int threads, Console& con) {
     return;
   }
   if (aligned) return check_dataset(*aligned, skip_bad_files, threads, con);
-  check_dataset(unaligned->domain_a(), skip_bad_files, threads, con);
-  check_dataset(unaligned->domain_b(), skip_bad_files, threads, con);
+  AlignedDataset &a = unaligned->domain_a(), &b = unaligned->domain_b();
+  check_dataset(a, skip_bad_files, threads, con);
+  if (!split) return check_dataset(b, skip_bad_files, threads, con);
+  // Split, B's files are A's, scanned and decoded into the shared cache with both halves: B leaves
+  // out what A left out, and decodes nothing again.
+  std::vector<BadFile> left_out;
+  for (const std::string& f : b.files())
+    if (!std::binary_search(a.files().begin(), a.files().end(), f)) left_out.push_back({f, ""});
+  b.remove_files(left_out);
 }
 
 void check_dataset(AlignedDataset& ds, bool skip_bad_files, int threads, Console& con) {
@@ -169,8 +176,9 @@ void check_dataset(AlignedDataset& ds, bool skip_bad_files, int threads, Console
   // A set that fits is decoded now, in parallel: the first epoch would do the same work anyway, and
   // a broken file is found before training rather than hours into it. A larger set fills as it is
   // read (its first pairs stay), so start-up stays short.
+  // What is left of the bound: the two domains of an unaligned set share one cache.
   const size_t bytes = scan.pair_bytes;
-  if (bytes <= cache->max_bytes()) {
+  if (bytes <= cache->max_bytes() - cache->bytes()) {
     const auto t0 = std::chrono::steady_clock::now();
     handle(ds.prefill(std::max(1, threads)), "start-up decoding of every file");
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
