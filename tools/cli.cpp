@@ -129,8 +129,9 @@ std::string options_markdown() {
 
 int run_cli(int argc, const char* const* argv, Console& con) {
   CLI::App app{
-      "pix2pix: image-to-image GANs from scratch: --model pix2pix (Isola et al. 2017, aligned pairs) or "
-      "cycle_gan (Zhu et al. 2017, unpaired domains)"};
+      "Generative models from scratch in C++/CUDA, one tool for all: --model pix2pix (Isola et al. 2017, "
+      "aligned pairs), cycle_gan (Zhu et al. 2017, unpaired domains), dcgan (Radford et al. 2016) or vae "
+      "(Kingma and Welling 2014) (single images). `train --model NAME --help` lists a model's options."};
   // A repeated option takes its last value (so a script's defaults can be overridden by appending).
   app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.require_subcommand(1);

@@ -20,7 +20,8 @@ const OptionTable<TrainOptions>& train_option_table() {
     t.add("dataroot", &O::dataroot, "the data: see `--dataset-mode`", R::free);
     t.add("name", &O::name, "experiment name: checkpoints go to <checkpoints-dir>/<name>", R::free);
     t.add("checkpoints-dir", &O::checkpoints_dir, "where experiments are saved", R::free);
-    t.add("model", &O::model, "`pix2pix` (aligned pairs) or `cycle_gan` (unpaired domains)", R::run);
+    t.add("model", &O::model,
+          "`pix2pix` (aligned pairs), `cycle_gan` (unpaired domains), `dcgan` or `vae` (single images)", R::run);
     t.add("dataset-mode", &O::dataset_mode,
           "`aligned` (AB files), `unaligned` (trainA/, trainB/), `split` (AB files as two unpaired domains) or "
           "`auto` (aligned for pix2pix; for cycle_gan unaligned when trainA/ exists, else split)",
