@@ -28,6 +28,12 @@ template void adam_step<double>(int64_t, double*, const double*, double*, double
                                 int64_t);
 }  // namespace ref
 
+void validate(const AdamConfig& cfg) {
+  P2P_CHECK(cfg.lr >= 0.0f, "--lr " << cfg.lr << ": expected at least 0");
+  P2P_CHECK(cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f, "--beta1 " << cfg.beta1 << ": Adam's betas lie in [0, 1)");
+  P2P_CHECK(cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f, "--beta2 " << cfg.beta2 << ": Adam's betas lie in [0, 1)");
+}
+
 void adam_step(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamConfig& cfg, int64_t t) {
   Device dev = common_device({&p, &g, &m, &v}, "adam_step");
   P2P_CHECK(t >= 1, "adam_step: step t = " << t << ", must be >= 1 (steps count from 1)");
@@ -35,8 +41,7 @@ void adam_step(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamConfi
   P2P_CHECK(g.numel() == p.numel() && m.numel() == p.numel() && v.numel() == p.numel(),
             "adam_step: buffers differ in size: p " << p.numel() << ", g " << g.numel() << ", m " << m.numel() << ", v "
                                                     << v.numel() << " elements");
-  P2P_CHECK(cfg.beta1 >= 0.0f && cfg.beta1 < 1.0f && cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f,
-            "adam_step: beta1 = " << cfg.beta1 << " and beta2 = " << cfg.beta2 << " must lie in [0, 1)");
+  validate(cfg);
   if (dev == Device::CUDA)
     P2P_ON_CUDA(
         cuda::adam_step(p.numel(), p.data(), g.data(), m.data(), v.data(), cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, t));

@@ -18,6 +18,10 @@ struct AdamConfig {
   float eps = 1e-8f;
 };
 
+// lr >= 0 and beta1, beta2 in [0, 1) (at 1 the bias corrections 1 - beta^t are 0); errors name the
+// command-line flags (--lr, --beta1, --beta2).
+void validate(const AdamConfig& cfg);
+
 namespace ref {
 template <typename T>
 void adam_step(int64_t n, T* p, const T* g, T* m, T* v, T lr, T beta1, T beta2, T eps, int64_t t);

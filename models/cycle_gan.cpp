@@ -35,9 +35,20 @@ enum Loss {
   kNumLosses
 };
 
-const CycleGANOptions& validated(const CycleGANOptions& o) {
-  check_gan_mode(o.gan_mode);
-  cycle_gan_option_table().check(o);
+// D_A judges domain B (input_nc = output_nc), D_B domain A; both with G's norm.
+PatchGANOptions discriminator_options(const CycleGANOptions& o, int input_nc) {
+  PatchGANOptions d = o.d;
+  d.input_nc = input_nc;
+  d.norm = o.g.norm;
+  return d;
+}
+}  // namespace
+
+void validate(const CycleGANOptions& o) {
+  cycle_gan_option_table().check(o);  // the table's choices and the limits of the model's own options
+  P2P_CHECK(o.g.n_blocks <= int(CycleGAN::kStreamsPerForward),
+            "--n-blocks " << o.g.n_blocks << ": at most " << CycleGAN::kStreamsPerForward
+                          << " (the dropout stream offsets one generator forward reserves)");
   P2P_CHECK(o.g.norm != NormKind::batch,
             "--norm batch: this CycleGAN supports instance or none (its G step "
             "recomputes two forwards, which would update batch-norm running statistics "
@@ -45,17 +56,17 @@ const CycleGANOptions& validated(const CycleGANOptions& o) {
   P2P_CHECK(o.lambda_identity == 0 || o.g.input_nc == o.g.output_nc,
             "--lambda-identity " << o.lambda_identity << " needs input_nc == output_nc (the identity loss feeds B to "
                                  << "G_A), got " << o.g.input_nc << " and " << o.g.output_nc);
-  return o;
+  validate(o.g);
+  validate(discriminator_options(o, o.g.output_nc));
+  validate(o.adam);
 }
-}  // namespace
 
 const OptionTable<CycleGANOptions>& cycle_gan_option_table() {
   static const OptionTable<CycleGANOptions> table([](OptionTable<CycleGANOptions>& t) {
     using O = CycleGANOptions;
     using R = OptionRole;
-    t.range("n-blocks", {&O::g, &ResnetOptions::n_blocks},
-            "residual blocks of the ResNet generators (9: resnet_9blocks, 6: resnet_6blocks)", R::model, 0,
-            double(CycleGAN::kStreamsPerForward));
+    t.add("n-blocks", {&O::g, &ResnetOptions::n_blocks},
+          "residual blocks of the ResNet generators (9: resnet_9blocks, 6: resnet_6blocks)", R::model);
     add_gan_options(t);
     t.range("lambda-A", &O::lambda_A, "weight of the cycle loss A -> B -> A", R::run, 0);
     t.range("lambda-B", &O::lambda_B, "weight of the cycle loss B -> A -> B", R::run, 0);
@@ -84,13 +95,8 @@ CycleGAN::CycleGAN(const CycleGANOptions& opt, Device dev)
   std::swap(gb.input_nc, gb.output_nc);
   G_A_ = std::make_unique<ResnetGenerator>(opt_.g, g_store_, "G_A");
   G_B_ = std::make_unique<ResnetGenerator>(gb, g_store_, "G_B");
-  PatchGANOptions da = opt_.d;
-  da.input_nc = opt_.g.output_nc;  // D_A judges domain B
-  da.norm = opt_.g.norm;
-  PatchGANOptions db = da;
-  db.input_nc = opt_.g.input_nc;
-  D_A_ = std::make_unique<PatchGAN>(da, d_store_, "D_A");
-  D_B_ = std::make_unique<PatchGAN>(db, d_store_, "D_B");
+  D_A_ = std::make_unique<PatchGAN>(discriminator_options(opt_, opt_.g.output_nc), d_store_, "D_A");
+  D_B_ = std::make_unique<PatchGAN>(discriminator_options(opt_, opt_.g.input_nc), d_store_, "D_B");
   // One flat store per optimizer; the networks within it initialised from the one seed.
   g_store_.finalize(dev, derive_seed(opt.seed, kInitG));
   d_store_.finalize(dev, derive_seed(opt.seed, kInitD));

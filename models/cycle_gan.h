@@ -66,6 +66,10 @@ struct CycleGANOptions {
 
 // The command line's description of each option (models/option_table.h).
 const OptionTable<CycleGANOptions>& cycle_gan_option_table();
+// The table's choices and limits, what this CycleGAN supports (no batch norm, equal channel counts
+// for the identity loss), then the checks of the generators', discriminators' and Adam's options;
+// errors name the option.
+void validate(const CycleGANOptions& o);
 // The model options as metadata (the table's names, plus seed) and back; errors name `what`.
 Metadata cycle_gan_options_to_metadata(const CycleGANOptions& o);
 CycleGANOptions cycle_gan_options_from_metadata(const Metadata& m, const std::string& what);

@@ -16,11 +16,11 @@ const OptionTable<DCGANOptions>& dcgan_option_table() {
   static const OptionTable<DCGANOptions> table([](OptionTable<DCGANOptions>& t) {
     using O = DCGANOptions;
     using R = OptionRole;
-    t.range("nz", {&O::g, &DCGANGeneratorOptions::nz}, "length of the noise vector z", R::model, 1);
-    t.range("ngf", {&O::g, &DCGANGeneratorOptions::ngf}, "filters in the generator's last stage", R::model, 1);
-    t.range("ndf", {&O::d, &DCGANDiscriminatorOptions::ndf}, "filters in the discriminator's first stage", R::model, 1);
+    t.add("nz", {&O::g, &DCGANGeneratorOptions::nz}, "length of the noise vector z", R::model);
+    t.add("ngf", {&O::g, &DCGANGeneratorOptions::ngf}, "filters in the generator's last stage", R::model);
+    t.add("ndf", {&O::d, &DCGANDiscriminatorOptions::ndf}, "filters in the discriminator's first stage", R::model);
     t.add("image-size", {&O::g, &DCGANGeneratorOptions::image_size},
-          "image side: 64 as the reference, 32 or 16 with fewer stages", R::model, {"16", "32", "64"});
+          "image side: 64 as the reference, 32 or 16 with fewer stages", R::model);
     add_adam_options(t, "Adam learning rate (both networks)");
   });
   return table;
@@ -32,12 +32,27 @@ DCGANOptions dcgan_options_from_metadata(const Metadata& m, const std::string& w
   return model_options_from_metadata(dcgan_option_table(), m, what);
 }
 
-DCGAN::DCGAN(const DCGANOptions& opt, Device dev) : opt_(opt), dev_(dev), noise_seed_(derive_seed(opt.seed, 3)) {
+namespace {
+// D judges G's images: their channels and side.
+DCGANDiscriminatorOptions discriminator_options(const DCGANOptions& o) {
+  DCGANDiscriminatorOptions d = o.d;
+  d.nc = o.g.nc;
+  d.image_size = o.g.image_size;
+  return d;
+}
+}  // namespace
+
+void validate(const DCGANOptions& o) {
+  dcgan_option_table().check(o);
+  validate(o.g);
+  validate(discriminator_options(o));
+  validate(o.adam);
+}
+
+DCGAN::DCGAN(const DCGANOptions& opt, Device dev)
+    : opt_(validated(opt)), dev_(dev), noise_seed_(derive_seed(opt.seed, 3)) {
   G_ = std::make_unique<DCGANGenerator>(opt_.g, g_store_, "G");
-  DCGANDiscriminatorOptions d = opt_.d;
-  d.nc = opt_.g.nc;  // D judges G's images
-  d.image_size = opt_.g.image_size;
-  D_ = std::make_unique<DCGANDiscriminator>(d, d_store_, "D");
+  D_ = std::make_unique<DCGANDiscriminator>(discriminator_options(opt_), d_store_, "D");
   g_store_.finalize(dev, derive_seed(opt.seed, 1));
   d_store_.finalize(dev, derive_seed(opt.seed, 2));
   adam_g_ = adam_d_ = opt_.adam;

@@ -46,6 +46,8 @@ struct DCGANOptions {
 
 // The options' table (models/option_table.h): names, help, roles and limits; nc stays 3 (RGB).
 const OptionTable<DCGANOptions>& dcgan_option_table();
+// The table's limits, then the networks' and Adam's own checks; errors name the option.
+void validate(const DCGANOptions& o);
 Metadata dcgan_options_to_metadata(const DCGANOptions& o);
 DCGANOptions dcgan_options_from_metadata(const Metadata& m, const std::string& what);
 

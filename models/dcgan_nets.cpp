@@ -16,6 +16,20 @@ void check_dcgan_image_size(int s) {
                 << s);
 }
 
+void validate(const DCGANGeneratorOptions& o) {
+  check_dcgan_image_size(o.image_size);
+  P2P_CHECK(o.nz > 0 && o.ngf > 0 && o.nc > 0,
+            "DCGAN generator: --nz, --ngf and nc must be positive, got " << o.nz << ", " << o.ngf << ", " << o.nc);
+}
+
+void validate(const DCGANDiscriminatorOptions& o) {
+  check_dcgan_image_size(o.image_size);
+  P2P_CHECK(o.ndf > 0 && o.nc > 0 && o.out_channels > 0,
+            "DCGAN discriminator: nc, --ndf and the outputs must be "
+            "positive, got "
+                << o.nc << ", " << o.ndf << ", " << o.out_channels);
+}
+
 Tensor prior_noise(int count, int dim, uint64_t seed) {
   P2P_CHECK(count >= 1, "asked for " << count << " images (at least 1)");
   Tensor z({count, dim, 1, 1});
@@ -44,9 +58,7 @@ ConvLayer conv4(const std::string& name, int cin, int cout, int stride, int pad,
 }  // namespace
 
 std::vector<ConvLayer> DCGANGenerator::layers(const DCGANGeneratorOptions& o, const std::string& prefix) {
-  check_dcgan_image_size(o.image_size);
-  P2P_CHECK(o.nz > 0 && o.ngf > 0 && o.nc > 0,
-            "DCGAN generator: nz, ngf and nc must be positive, got " << o.nz << ", " << o.ngf << ", " << o.nc);
+  validate(o);
   std::vector<ConvLayer> v;
   auto name = [&](size_t k) { return prefix + ".convt" + std::to_string(k); };
   int mult = top_mult(o.image_size);
@@ -116,11 +128,7 @@ std::string DCGANGenerator::summary() const {
 }
 
 std::vector<ConvLayer> DCGANDiscriminator::layers(const DCGANDiscriminatorOptions& o, const std::string& prefix) {
-  check_dcgan_image_size(o.image_size);
-  P2P_CHECK(o.ndf > 0 && o.nc > 0 && o.out_channels > 0,
-            "DCGAN discriminator: nc, ndf and the outputs must be "
-            "positive, got "
-                << o.nc << ", " << o.ndf << ", " << o.out_channels);
+  validate(o);
   std::vector<ConvLayer> v;
   auto name = [&](size_t k) { return prefix + ".conv" + std::to_string(k); };
   v.push_back(conv4(name(0), o.nc, o.ndf, 2, 1, false, false, false));

@@ -59,6 +59,9 @@ struct DCGANGeneratorOptions {
   bool tanh = true;  // false: the last layer's output (logits) is returned as it is
 };
 
+// The options' own checks (image_size, positive widths and channels); errors name the flag.
+void validate(const DCGANGeneratorOptions& o);
+
 class DCGANGenerator {
  public:
   DCGANGenerator(const DCGANGeneratorOptions& opts, ParamStore& store, const std::string& prefix = "G");
@@ -89,6 +92,8 @@ class DCGANGenerator {
 struct DCGANDiscriminatorOptions {
   int nc = 3, ndf = 64, image_size = 64, out_channels = 1;
 };
+
+void validate(const DCGANDiscriminatorOptions& o);
 
 class DCGANDiscriminator {
  public:

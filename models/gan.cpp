@@ -8,11 +8,6 @@
 
 namespace p2p {
 
-void check_gan_mode(const std::string& mode) {
-  P2P_CHECK(mode == "vanilla" || mode == "lsgan",
-            "--gan-mode: unknown value '" << mode << "' (expected vanilla or lsgan)");
-}
-
 void gan_loss(const std::string& mode, const Tensor& pred, bool target_real, Tensor& loss) {
   const float target = target_real ? 1.0f : 0.0f;
   if (mode == "vanilla")

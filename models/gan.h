@@ -14,8 +14,6 @@
 
 namespace p2p {
 
-// "vanilla" | "lsgan"; anything else is an error naming --gan-mode and the value.
-void check_gan_mode(const std::string& mode);
 // loss: a [1] tensor on pred's device.
 void gan_loss(const std::string& mode, const Tensor& pred, bool target_real, Tensor& loss);
 // dpred = scale * dGAN/dpred, (re)sized to pred.
@@ -28,7 +26,8 @@ float linear_lr(float base, int epochs, int epochs_decay, int epoch);
 
 // The options both GAN models have, in one place: the image channels, the generator's width, norm
 // and dropout (O::g, a UNetOptions or ResnetOptions), the discriminator's width and depth (O::d, a PatchGANOptions),
-// the GAN objective (O::gan_mode) and Adam (O::adam). The defaults are those structs' (and O's).
+// the GAN objective (O::gan_mode) and Adam (O::adam). The defaults are those structs' (and O's), and
+// so are the checks of their fields (validate(UNetOptions), ...: a model's validate calls them).
 template <class O>
 void add_gan_options(OptionTable<O>& t) {
   using R = OptionRole;
@@ -42,10 +41,9 @@ void add_gan_options(OptionTable<O>& t) {
   t.add("output-nc", {&O::g, &G::output_nc}, "channels of B: `3` (RGB) or `1` (the images are read as grey)", R::model,
         {"1", "3"})
       .implied_when_absent("3");
-  t.range("ngf", {&O::g, &G::ngf}, "filters in the first generator layer", R::model, 1);
-  t.range("ndf", {&O::d, &D::ndf}, "filters in the first discriminator layer", R::model, 1);
-  t.range("n-layers-d", {&O::d, &D::n_layers}, "PatchGAN layers: 3 = 70x70 receptive field, 0 = 1x1 PixelGAN", R::model,
-          0, 8);
+  t.add("ngf", {&O::g, &G::ngf}, "filters in the first generator layer", R::model);
+  t.add("ndf", {&O::d, &D::ndf}, "filters in the first discriminator layer", R::model);
+  t.add("n-layers-d", {&O::d, &D::n_layers}, "PatchGAN layers: 3 = 70x70 receptive field, 0 = 1x1 PixelGAN", R::model);
   t.add("norm", {&O::g, &G::norm}, "`batch`, `instance` or `none` (convolutions before a batch norm have no bias)",
         R::model);
   t.add("dropout", {&O::g, &G::dropout}, "dropout 0.5 in the generator (`--no-dropout`: off)", R::model);

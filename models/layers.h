@@ -40,4 +40,12 @@ struct ConvLayer {
 // join maps of one size, and its innermost up conv reads the innermost down conv's output).
 void chain_sizes(std::vector<ConvLayer>& layers, int h, int w);
 
+// o after validate(o), the checks its options type declares beside it (a network's constructor
+// validates its options in its initialiser list).
+template <class O>
+const O& validated(const O& o) {
+  validate(o);
+  return o;
+}
+
 }  // namespace p2p

@@ -7,14 +7,13 @@
 
 namespace p2p {
 
-namespace {
-const PatchGANOptions& validated(const PatchGANOptions& o) {
+void validate(const PatchGANOptions& o) {
   P2P_CHECK(o.n_layers >= 0 && o.n_layers <= 8, "--n-layers-d must be in 0..8, got " << o.n_layers);
   P2P_CHECK(o.ndf > 0, "--ndf must be positive, got " << o.ndf);
   P2P_CHECK(o.input_nc > 0, "PatchGAN: input_nc must be positive, got " << o.input_nc);
-  return o;
 }
 
+namespace {
 // The convolutions in declaration order, input sizes unset (chain_sizes sets them).
 std::vector<ConvLayer> conv_layers(const PatchGANOptions& o, const std::string& prefix) {
   const bool use_bias = o.norm == NormKind::instance;  // as PyTorch: batch norm brings its own shift

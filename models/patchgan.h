@@ -34,6 +34,9 @@ struct PatchGANOptions {
   NormKind norm = NormKind::batch;
 };
 
+// The options' own checks (0..8 layers, widths and channels positive); errors name the flag.
+void validate(const PatchGANOptions& o);
+
 class PatchGAN {
  public:
   PatchGAN(const PatchGANOptions& opts, ParamStore& store, const std::string& prefix = "D");

@@ -16,8 +16,8 @@ const OptionTable<Pix2PixOptions>& pix2pix_option_table() {
     using O = Pix2PixOptions;
     using R = OptionRole;
     add_gan_options(t);
-    t.range("num-downs", {&O::g, &UNetOptions::num_downs},
-            "U-Net levels (8 for 256x256, 7 for 128x128); sizes must divide by 2^levels", R::model, 5, 12);
+    t.add("num-downs", {&O::g, &UNetOptions::num_downs},
+          "U-Net levels (8 for 256x256, 7 for 128x128); sizes must divide by 2^levels", R::model);
     t.add("netG", &O::netG, "`unet_256` (8 levels) or `unet_128` (7 levels); empty: from --num-downs", R::model,
           {"", "unet_256", "unet_128"});
     t.range("lambda-l1", &O::lambda_l1, "weight of the L1 term in the generator loss", R::run, 0);
@@ -25,8 +25,23 @@ const OptionTable<Pix2PixOptions>& pix2pix_option_table() {
   return table;
 }
 
+namespace {
+// D judges cat(A, B), with G's norm.
+PatchGANOptions discriminator_options(const Pix2PixOptions& o) {
+  PatchGANOptions d = o.d;
+  d.input_nc = o.g.input_nc + o.g.output_nc;
+  d.norm = o.g.norm;
+  return d;
+}
+
+Pix2PixOptions resolved(Pix2PixOptions o) {
+  validate(o);
+  return o;
+}
+}  // namespace
+
 void validate(Pix2PixOptions& o) {
-  pix2pix_option_table().check(o);
+  pix2pix_option_table().check(o);  // the table's choices and the limits of the model's own options
   if (!o.netG.empty()) {
     const int n = o.netG == "unet_256" ? 8 : 7;
     P2P_CHECK(
@@ -34,6 +49,9 @@ void validate(Pix2PixOptions& o) {
         "--netG " << o.netG << " means --num-downs " << n << ", but --num-downs " << o.g.num_downs << " was given");
     o.g.num_downs = n;
   }
+  validate(o.g);
+  validate(discriminator_options(o));
+  validate(o.adam);
 }
 
 Metadata pix2pix_options_to_metadata(const Pix2PixOptions& o) {
@@ -44,24 +62,13 @@ Pix2PixOptions pix2pix_options_from_metadata(const Metadata& m, const std::strin
   return model_options_from_metadata(pix2pix_option_table(), m, what);
 }
 
-namespace {
-Pix2PixOptions validated(Pix2PixOptions o) {
-  validate(o);
-  check_gan_mode(o.gan_mode);
-  return o;
-}
-}  // namespace
-
 Pix2Pix::Pix2Pix(const Pix2PixOptions& opt, Device dev)
-    : opt_(validated(opt)),
+    : opt_(resolved(opt)),
       dev_(dev),
       dropout_seed_(derive_seed(opt.seed, 3)),
       generate_seed_(derive_seed(opt.seed, 4)) {
   G_ = std::make_unique<UNet>(opt_.g, g_store_, "G");
-  PatchGANOptions d = opt_.d;
-  d.input_nc = opt_.g.input_nc + opt_.g.output_nc;  // D judges cat(A, B)
-  d.norm = opt_.g.norm;
-  D_ = std::make_unique<PatchGAN>(d, d_store_, "D");
+  D_ = std::make_unique<PatchGAN>(discriminator_options(opt_), d_store_, "D");
   g_store_.finalize(dev, derive_seed(opt.seed, 1));
   d_store_.finalize(dev, derive_seed(opt.seed, 2));
   adam_g_ = adam_d_ = opt_.adam;

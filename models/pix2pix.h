@@ -55,8 +55,9 @@ struct Pix2PixOptions {
 };
 
 const OptionTable<Pix2PixOptions>& pix2pix_option_table();
-// The table's limits, --gan-mode, and --netG resolved into num_downs (an explicit other --num-downs
-// is an error); errors name the option.
+// The table's choices and limits, --netG resolved into num_downs (an explicit other --num-downs is an
+// error), then the checks of the generator's, the discriminator's and Adam's options (each beside its
+// struct); errors name the option.
 void validate(Pix2PixOptions& o);
 
 // The model options as metadata (the table's names, plus seed) and back; errors name `what`.

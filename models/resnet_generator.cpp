@@ -9,16 +9,15 @@
 
 namespace p2p {
 
-namespace {
-const ResnetOptions& validated(const ResnetOptions& o) {
+void validate(const ResnetOptions& o) {
   P2P_CHECK(o.ngf > 0, "--ngf must be positive, got " << o.ngf);
   P2P_CHECK(o.n_blocks >= 0,
             "ResNet generator: the number of residual blocks must not be negative, got " << o.n_blocks);
   P2P_CHECK(o.input_nc > 0 && o.output_nc > 0, "ResNet generator: channel counts must be positive, got input_nc "
                                                    << o.input_nc << ", output_nc " << o.output_nc);
-  return o;
 }
 
+namespace {
 // The convolutions in network order, input sizes unset (chain_sizes sets them).
 std::vector<ConvLayer> conv_layers(const ResnetOptions& o, const std::string& p) {
   const bool use_bias = o.norm == NormKind::instance;  // as PyTorch: batch norm brings its own shift

@@ -40,6 +40,9 @@ struct ResnetOptions {
   bool dropout = false;
 };
 
+// The options' own checks (blocks >= 0, widths and channels positive); errors name the flag.
+void validate(const ResnetOptions& o);
+
 class ResnetGenerator {
  public:
   // Declares the parameters in store (the owner finalizes it before the first forward).

@@ -9,18 +9,17 @@
 
 namespace p2p {
 
-namespace {
-std::string layer_name(const std::string& prefix, const char* side, int level, const char* layer) {
-  return prefix + "." + side + std::to_string(level) + "." + layer;
-}
-
-const UNetOptions& validated(const UNetOptions& o) {
+void validate(const UNetOptions& o) {
   P2P_CHECK(o.num_downs >= 5 && o.num_downs <= 12,
             "--num-downs: the pix2pix U-Net has between 5 and 12 levels, got " << o.num_downs);
   P2P_CHECK(o.ngf > 0, "--ngf must be positive, got " << o.ngf);
   P2P_CHECK(o.input_nc > 0 && o.output_nc > 0,
             "U-Net: channel counts must be positive, got input_nc " << o.input_nc << ", output_nc " << o.output_nc);
-  return o;
+}
+
+namespace {
+std::string layer_name(const std::string& prefix, const char* side, int level, const char* layer) {
+  return prefix + "." + side + std::to_string(level) + "." + layer;
 }
 
 // inner(i) = ngf * min(2^(i-1), 8): ngf, 2 ngf, 4 ngf, then 8 ngf from level 4 on; outer(i) = inner(i-1).

@@ -46,6 +46,9 @@ struct UNetOptions {
   bool dropout = true;
 };
 
+// The options' own checks (levels 5..12, widths and channels positive); errors name the flag.
+void validate(const UNetOptions& o);
+
 class UNet {
  public:
   // Declares the parameters in store (the owner finalizes it before the first forward).

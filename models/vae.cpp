@@ -18,10 +18,10 @@ const OptionTable<VAEOptions>& vae_option_table() {
     using O = VAEOptions;
     using R = OptionRole;
     t.range("latent", &O::latent, "length of the latent vector (mu and log-variance each)", R::model, 1);
-    t.range("ngf", {&O::dec, &DCGANGeneratorOptions::ngf}, "filters in the decoder's last stage", R::model, 1);
-    t.range("ndf", {&O::enc, &DCGANDiscriminatorOptions::ndf}, "filters in the encoder's first stage", R::model, 1);
+    t.add("ngf", {&O::dec, &DCGANGeneratorOptions::ngf}, "filters in the decoder's last stage", R::model);
+    t.add("ndf", {&O::enc, &DCGANDiscriminatorOptions::ndf}, "filters in the encoder's first stage", R::model);
     t.add("image-size", {&O::dec, &DCGANGeneratorOptions::image_size}, "image side: 64, or 32 or 16 with fewer stages",
-          R::model, {"16", "32", "64"});
+          R::model);
     t.add("recon", &O::recon, "reconstruction loss: `mse` (tanh output) or `bce` (pixels as probabilities)", R::model,
           {"mse", "bce"});
     t.range("beta", &O::beta, "weight of the KL term", R::run, 0);
@@ -37,24 +37,33 @@ VAEOptions vae_options_from_metadata(const Metadata& m, const std::string& what)
 }
 
 namespace {
-const VAEOptions& validated(const VAEOptions& o) {
-  P2P_CHECK(o.latent >= 1, "--latent must be at least 1, got " << o.latent);
-  P2P_CHECK(o.recon == "mse" || o.recon == "bce", "--recon: unknown value '" << o.recon << "' (expected mse or bce)");
-  P2P_CHECK(std::isfinite(o.beta) && o.beta >= 0, "--beta must be a number >= 0, got " << o.beta);
-  return o;
+// The encoder reads the decoder's images and gives mu and the log-variance; the decoder reads the
+// latent vector, through tanh for --recon mse.
+DCGANDiscriminatorOptions encoder_options(const VAEOptions& o) {
+  DCGANDiscriminatorOptions e = o.enc;
+  e.nc = o.dec.nc;
+  e.image_size = o.dec.image_size;
+  e.out_channels = 2 * o.latent;
+  return e;
+}
+DCGANGeneratorOptions decoder_options(const VAEOptions& o) {
+  DCGANGeneratorOptions d = o.dec;
+  d.nz = o.latent;
+  d.tanh = o.recon == "mse";
+  return d;
 }
 }  // namespace
 
+void validate(const VAEOptions& o) {
+  vae_option_table().check(o);
+  validate(encoder_options(o));
+  validate(decoder_options(o));
+  validate(o.adam);
+}
+
 VAE::VAE(const VAEOptions& opt, Device dev) : opt_(validated(opt)), dev_(dev), eps_seed_(derive_seed(opt.seed, 5)) {
-  DCGANDiscriminatorOptions e = opt_.enc;
-  e.nc = opt_.dec.nc;
-  e.image_size = opt_.dec.image_size;
-  e.out_channels = 2 * opt_.latent;  // mu and log-variance
-  E_ = std::make_unique<DCGANDiscriminator>(e, store_, "E");
-  DCGANGeneratorOptions d = opt_.dec;
-  d.nz = opt_.latent;
-  d.tanh = opt_.recon == "mse";
-  Dec_ = std::make_unique<DCGANGenerator>(d, store_, "Dec");
+  E_ = std::make_unique<DCGANDiscriminator>(encoder_options(opt_), store_, "E");
+  Dec_ = std::make_unique<DCGANGenerator>(decoder_options(opt_), store_, "Dec");
   store_.finalize(dev, derive_seed(opt.seed, 1));
   adam_ = opt_.adam;
   losses_ = Tensor::zeros({2}, dev);

@@ -54,6 +54,8 @@ struct VAEOptions {
 
 // The options' table (models/option_table.h): names, help, roles and limits; nc stays 3 (RGB).
 const OptionTable<VAEOptions>& vae_option_table();
+// The table's choices and limits, then the networks' and Adam's own checks; errors name the option.
+void validate(const VAEOptions& o);
 Metadata vae_options_to_metadata(const VAEOptions& o);
 VAEOptions vae_options_from_metadata(const Metadata& m, const std::string& what);
 

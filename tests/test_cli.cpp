@@ -171,6 +171,12 @@ TEST_CASE("cli: bad input gives a clear error and a non-zero exit", "[cli]") {
     fails_with(cli(s.train("x", {"--direction", "XY"})), "--direction");
     fails_with(cli(s.train("x", {"--device", "tpu"})), "--device");
     fails_with(cli(s.train("x", {"--gan-mode", "wgan"})), "--gan-mode");
+    // The limits of the networks' and Adam's options, checked beside their structs, before training.
+    fails_with(cli(s.train("x", {"--ngf", "0"})), "--ngf must be positive, got 0");
+    fails_with(cli(s.train("x", {"--num-downs", "4"})), "--num-downs: the pix2pix U-Net has between 5 and 12 levels");
+    fails_with(cli(s.train("x", {"--n-layers-d", "9"})), "--n-layers-d must be in 0..8, got 9");
+    fails_with(cli(s.train("x", {"--beta1", "1"})), "--beta1 1: Adam's betas lie in [0, 1)");
+    fails_with(cli(s.train("x", {"--lambda-l1", "-1"})), "--lambda-l1 -1: expected at least 0");
     fails_with(cli(s.train("x", {"--bogus"})), "bogus");
     fails_with(cli({"train"}), "--dataroot");
   }

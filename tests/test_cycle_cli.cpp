@@ -167,6 +167,8 @@ TEST_CASE("cycle_gan cli: bad input gives a clear error", "[cli][cycle]") {
     // G_A would be fed B's channels by the identity loss.
     fails_with(cli(s.train("ab", "x", {"--input-nc", "1"})), "--lambda-identity 0.5 needs input_nc == output_nc");
     fails_with(cli(s.train("ab", "x", {"--output-nc", "4"})), "--output-nc");
+    fails_with(cli(s.train("ab", "x", {"--n-blocks", "65"})), "--n-blocks 65: at most 64");
+    fails_with(cli(s.train("ab", "x", {"--ndf", "0"})), "--ndf must be positive, got 0");
     // Without it, a grey A and an RGB B train, and the sample shows the grey images in RGB.
     const Run grey = cli(
         s.train("ab", "grey", {"--input-nc", "1", "--lambda-identity", "0", "--max-iters", "1", "--sample-freq", "1"}));

@@ -104,7 +104,7 @@ TEST_CASE("VAE sample, reconstruct and interpolate give images in [-1, 1]", "[va
 TEST_CASE("VAE bad options and inputs are clear errors", "[vae][model]") {
   VAEOptions o = small_options();
   o.latent = 0;
-  CHECK_THROWS_WITH(VAE(o, Device::CPU), Catch::Contains("--latent must be at least 1, got 0"));
+  CHECK_THROWS_WITH(VAE(o, Device::CPU), Catch::Contains("--latent 0: expected at least 1"));
   o = small_options("l2");
   CHECK_THROWS_WITH(VAE(o, Device::CPU), Catch::Contains("--recon: unknown value 'l2'"));
   o = small_options();

@@ -33,7 +33,6 @@ class CycleGANKind : public TableModelKind<CycleGANOptions, CycleGANTrainModel> 
  public:
   CycleGANKind() : TableModelKind(cycle_gan_option_table(), "cycle_gan", /*unpaired=*/true) {}
   void data_channels(DatasetOptions& d) const override { grey_channels(d, opt_.g.input_nc, opt_.g.output_nc); }
-  void validate() override { cycle_gan_option_table().check(opt_); }
   void check_size(int h, int w, const std::string& source) const override {
     // Two stride-2 convolutions and two transposed ones give the input size back only for multiples
     // of 4; the residual blocks' ReflectionPad2d(1) at H/4 x W/4 needs at least 2 pixels there.

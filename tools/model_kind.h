@@ -114,6 +114,13 @@ class ModelKind {
 // code, trains alike).
 void image_model_train_defaults(TrainOptions& o);
 
+// validate(o) as declared beside O (found by argument-dependent lookup: a ModelKind's own validate()
+// would hide it).
+template <class O>
+void validate_options(O& o) {
+  validate(o);
+}
+
 // The table-driven parts of a ModelKind: options type O, adapter A (a ModelAdapter of the model).
 template <class O, class A>
 class TableModelKind : public ModelKind {
@@ -133,6 +140,8 @@ class TableModelKind : public ModelKind {
                       " (resume with the options of the original run)");
   }
   std::string markdown_rows() const override { return table_.markdown_rows(); }
+  // validate(O), declared beside O: the table's limits and the checks of O's sub-options.
+  void validate() override { validate_options(opt_); }
   float lr() const override { return opt_.adam.lr; }
   std::unique_ptr<TrainModel> create(uint64_t seed, Device dev) const override {
     O o = opt_;
@@ -166,7 +175,6 @@ template <class O, class A>
 class ImageModelKind : public TableModelKind<O, A> {
  public:
   using TableModelKind<O, A>::TableModelKind;
-  void validate() override { this->table_.check(this->opt_); }
   int image_size() const override { return this->opt_.image_size(); }
   void check_size(int, int, const std::string&) const override {}
   void train_defaults(TrainOptions& o) const override { image_model_train_defaults(o); }

@@ -26,7 +26,6 @@ class Pix2PixTrainModel : public ModelAdapter<Pix2Pix> {
 class Pix2PixKind : public TableModelKind<Pix2PixOptions, Pix2PixTrainModel> {
  public:
   Pix2PixKind() : TableModelKind(pix2pix_option_table(), "pix2pix", /*unpaired=*/false) {}
-  void validate() override { p2p::validate(opt_); }
   void check_size(int h, int w, const std::string& source) const override {
     check_unet_size(h, w, opt_.g.num_downs, source);
   }
