@@ -3,7 +3,7 @@
 // consuming the batches. Two modes, each at 1, 2 and all hardware threads (Loader workers):
 //
 //   cold    a fresh dataset with an empty PairCache: every file read, decoded, split and resized
-//           (the first epoch of `pix2pix train`), while the cache fills;
+//           (the first epoch of `gan train`), while the cache fills;
 //   cached  the whole set already in the PairCache (AlignedDataset::prefill, untimed): each sample
 //           only cropped, flipped and converted into the batch (every later epoch).
 //

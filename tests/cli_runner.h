@@ -1,4 +1,4 @@
-// Runs the pix2pix command line in-process (run_cli) and captures its exit code and output.
+// Runs the gan command line in-process (run_cli) and captures its exit code and output.
 #pragma once
 #include <stdlib.h>
 
@@ -18,7 +18,7 @@ struct CliRun {
 };
 
 inline CliRun cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "pix2pix");
+  args.insert(args.begin(), "gan");
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;

@@ -120,7 +120,7 @@ TEST_CASE("pix2pix step on CUDA: deterministic, and no cudaMalloc after the firs
   CHECK(a.g_store().values().to_vector() == b.g_store().values().to_vector());
 }
 
-TEST_CASE("pix2pix train --device cuda runs the CUDA kernels and says where", "[trainer][gpu][cli]") {
+TEST_CASE("gan train --device cuda runs the CUDA kernels and says where", "[trainer][gpu][cli]") {
   namespace fs = std::filesystem;
   char tmpl[] = "/tmp/p2p_gpu_cli_XXXXXX";
   const fs::path dir = ::mkdtemp(tmpl);

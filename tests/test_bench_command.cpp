@@ -1,4 +1,4 @@
-// pix2pix bench, run in-process through run_cli on the CPU with a tiny model: both modes and both
+// gan bench, run in-process through run_cli on the CPU with a tiny model: both modes and both
 // batch sizes reported with positive finite times, the JSON file written, and bad values refused
 // with an error naming the option.
 #include <catch2/catch.hpp>

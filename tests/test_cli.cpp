@@ -1,4 +1,4 @@
-// The pix2pix command line, run in-process through run_cli: a train / resume / test round on tiny
+// The gan command line (--model pix2pix), run in-process through run_cli: a train / resume / test round on tiny
 // synthetic data, and every kind of bad input ending in a clear message and a non-zero exit code.
 #include <catch2/catch.hpp>
 #include <cstdlib>

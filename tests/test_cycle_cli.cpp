@@ -185,7 +185,7 @@ TEST_CASE("the README's option tables are the generated ones", "[cli][readme]") 
   std::stringstream readme;
   readme << in.rdbuf();
   const std::string tables = options_markdown();
-  INFO("regenerate with: pix2pix options --markdown\n" << tables);
+  INFO("regenerate with: gan options --markdown\n" << tables);
   CHECK(readme.str().find(tables) != std::string::npos);
 }
 

@@ -8,7 +8,7 @@ p2p_cpu_test(test_cycle_cli SOURCES test_cycle_cli.cpp LIBS p2p_cli)
 target_compile_definitions(test_cycle_cli PRIVATE P2P_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 # Ctrl-C: the tool itself as a subprocess, interrupted and resumed.
 p2p_cpu_test(test_train_signal SOURCES test_train_signal.cpp LIBS p2p_cli)
-target_compile_definitions(test_train_signal PRIVATE P2P_TOOL="$<TARGET_FILE:pix2pix>")
-add_dependencies(test_train_signal pix2pix)
+target_compile_definitions(test_train_signal PRIVATE P2P_TOOL="$<TARGET_FILE:gan>")
+add_dependencies(test_train_signal gan)
 # The shared trainer and tool with --model dcgan and vae, and the sample command.
 p2p_cpu_test(test_noise_cli SOURCES test_noise_cli.cpp LIBS p2p_cli)

@@ -7,7 +7,7 @@
 //   data included  batches from a Loader (PNG decoding, resize_and_crop, flips on --threads
 //                  background threads; the pairs kept by the default --cache-mb after their first
 //                  visit; on CUDA staged in pinned memory) over a synthetic dataset written to a
-//                  temporary folder, copied to the device by train_step: what `pix2pix train` does
+//                  temporary folder, copied to the device by train_step: what `gan train` does
 //                  each step. The dataset holds about 64 pairs, at least 8 batches and a whole
 //                  number of them (so every step has the same shape); each new epoch restarts the
 //                  loader, as in training.

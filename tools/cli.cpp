@@ -1,4 +1,4 @@
-// The command line (CLI11): `pix2pix train | test | sample | synth | bench | options`. train and bench bind
+// The command line (CLI11): `gan train | test | sample | synth | bench | options`. train and bench bind
 // the shared options (tools/options.h, tools/commands.h) and those of the --model (tools/model_kind.h).
 // Value errors CLI11 can see (unknown option, --norm foo, --direction XY, --device tpu, a non-number)
 // are its own messages; everything else is a p2p::Error from the command, printed as "error: ...".

@@ -5,7 +5,7 @@
 # 480) is skipped and listed as skipped, so a lease is never spent on a run that returns nothing:
 #   configure and build (nvcc, benches)
 #   ctest, every test; gpu_test_ops runs the full shape set
-#   pix2pix bench (whole step) and the kernel benches, short timing
+#   gan bench (whole step) and the kernel benches, short timing
 #   compute-sanitizer memcheck on the reduced op set (P2P_OP_SHAPES=reduced) and the model and
 #     runtime tests; then racecheck, initcheck and synccheck on the same, each run capped at
 #     SANITIZER_TIMEOUT seconds (default 120)
@@ -52,10 +52,10 @@ if in_time ctest; then
   took "ctest"
 fi
 
-if in_time "pix2pix bench"; then
-  "$build/tools/pix2pix" bench --json "$out/step_bench.json" > "$out/step_bench.log" 2>&1 || status=1
+if in_time "gan bench"; then
+  "$build/tools/gan" bench --json "$out/step_bench.json" > "$out/step_bench.log" 2>&1 || status=1
   tail -8 "$out/step_bench.log" | tee -a "$out/summary.log"
-  took "pix2pix bench"
+  took "gan bench"
 fi
 for b in bench_conv bench_norm bench_pointwise; do
   [ -x "$build/bench/$b" ] || { note "not built: $b"; continue; }

@@ -1,4 +1,4 @@
-// pix2pix: the command-line tool (see tools/cli.cpp for the subcommands and options).
+// gan: the command-line tool (see tools/cli.cpp for the subcommands and options).
 #include <unistd.h>
 
 #include <iostream>

@@ -1,4 +1,4 @@
-// pix2pix sample: the pictures of a generative checkpoint (--model dcgan or vae), the model and its
+// gan sample: the pictures of a generative checkpoint (--model dcgan or vae), the model and its
 // options read from the file. Under --out:
 //   sample_NNN.png, samples.png    --count images from the latent points of --seed, and their grid
 //   interpolate_S1_S2.png          --steps images from seed S1's latent point to S2's, one row

@@ -1,4 +1,4 @@
-// pix2pix synth: writes a synthetic AB dataset (data/synthetic.h) for a first run without facades.
+// gan synth: writes a synthetic AB dataset (data/synthetic.h) for a first run without facades.
 #include <iostream>
 
 #include "data/synthetic.h"

@@ -1,4 +1,4 @@
-// pix2pix test: runs a checkpoint of any model over a split and measures fake_B against real_B
+// gan test: runs a checkpoint of any model over a split and measures fake_B against real_B
 // where the split has ground truth (aligned pairs, or AB files split into domains for cycle_gan).
 //
 // The model (its "format") and its options are read from the checkpoint (nothing to repeat on the

@@ -3,10 +3,10 @@
 # trains pix2pix and evaluates it:
 #   data:  facades when present ($FACADES, else ../shared/data/facades next to the repo, else
 #          datasets/facades), trained labels -> photo (BtoA); otherwise synthetic pairs written by
-#          `pix2pix synth` into datasets/synthetic.
+#          `gan synth` into datasets/synthetic.
 #   size:  on a GPU the paper's model (256x256, unet_256, 200 epochs; MAX_ITERS to stop earlier);
 #          on the CPU a small one (64x64, 6 U-Net levels, 16 filters, MAX_ITERS steps, default 300).
-# Then `pix2pix test` writes results/<name>/test_latest/index.html and prints L1, PSNR and SSIM.
+# Then `gan test` writes results/<name>/test_latest/index.html and prints L1, PSNR and SSIM.
 #   BUILD_DIR (default build), JOBS (default: all cores), CMAKE_ARGS (extra configure flags),
 #   NAME (default: demo_<data>), MAX_ITERS.
 set -euo pipefail
@@ -20,8 +20,8 @@ build=${BUILD_DIR:-build}
 say "building in $build (Release)"
 # shellcheck disable=SC2086
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DP2P_BUILD_TESTS=OFF ${CMAKE_ARGS:-}
-cmake --build "$build" --target pix2pix -j "${JOBS:-$(nproc)}"
-p2p="$build/tools/pix2pix"
+cmake --build "$build" --target gan -j "${JOBS:-$(nproc)}"
+p2p="$build/tools/gan"
 
 facades=""
 for dir in "${FACADES:-}" ../shared/data/facades datasets/facades; do
