@@ -5,7 +5,10 @@
 // (the statistics kernels of kernels/stats.h and the one copy back), timed apart; the reported
 // (manual) time is the watched step with its gather. Counters:
 //   step_ms        an unwatched step
-//   extra_ms       watched step + gather - step: what watching adds to one step
+//   extra_ms       watched step + gather - step: what watching adds to one step (noisy where
+//                  the step is long: the difference of two step times)
+//   gather_ms      the gather alone (its part of extra_ms without the step's noise; the rest of
+//                  watching is two reductions over D's logits inside the step)
 //   overhead_pct   extra / (F step) * 100 at the default --health-freq F (tools/options.h): the
 //                  share of training time health costs; the issue asks for under 2 %
 // Benchmark names: health/<model>/<networks>/s<size>/n<batch>; "default" is the model's own
@@ -49,7 +52,7 @@ void bench_health(benchmark::State& state, O o, int size, int batch) {
   const Tensor A = random_images(batch, size, 1), B = random_images(batch, size, 2);
   m.train_step(A, B);  // warm-up: buffers allocated, kernels loaded
   const int freq = TrainOptions{}.health_freq;
-  double step_s = 0, watched_s = 0;
+  double step_s = 0, watched_s = 0, gather_s = 0;
   for (auto _ : state) {
     Clock::time_point t0 = Clock::now();
     m.train_step(A, B);  // ends with the losses' copy back: the device is idle after it
@@ -57,7 +60,9 @@ void bench_health(benchmark::State& state, O o, int size, int batch) {
     t0 = Clock::now();
     m.health().watch(true);
     m.train_step(A, B);
+    const Clock::time_point t1 = Clock::now();
     benchmark::DoNotOptimize(m.health().gather(m.step()));
+    gather_s += seconds_since(t1);
     m.health().watch(false);
     const double w = seconds_since(t0);
     watched_s += w;
@@ -66,6 +71,7 @@ void bench_health(benchmark::State& state, O o, int size, int batch) {
   const double n = double(state.iterations()), extra = (watched_s - step_s) / n;
   state.counters["step_ms"] = 1e3 * step_s / n;
   state.counters["extra_ms"] = 1e3 * extra;
+  state.counters["gather_ms"] = 1e3 * gather_s / n;
   state.counters["overhead_pct"] = 100.0 * extra / (freq * step_s / n);
   state.SetLabel(std::string(device_name(dev)) + ", --health-freq " + std::to_string(freq));
 }
