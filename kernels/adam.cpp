@@ -12,11 +12,16 @@
 
 namespace p2p {
 
+AdamScalars adam_scalars(double lr, double beta1, double beta2, int64_t t) {
+  const double td = static_cast<double>(t);
+  return {lr / (1.0 - std::pow(beta1, td)), std::sqrt(1.0 - std::pow(beta2, td))};
+}
+
 namespace ref {
 template <typename T>
 void adam_step(int64_t n, T* p, const T* g, T* m, T* v, T lr, T beta1, T beta2, T eps, int64_t t) {
-  const T step_size = static_cast<T>(lr / (1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(t))));
-  const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(t))));
+  const AdamScalars k = adam_scalars(lr, beta1, beta2, t);
+  const T step_size = static_cast<T>(k.step_size), bc2_sqrt = static_cast<T>(k.bc2_sqrt);
   for (int64_t i = 0; i < n; ++i) {
     m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
     v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];

@@ -1,8 +1,6 @@
 // Adam on the GPU: one fused pointwise map over the flat buffer (kernels/pointwise_map.cuh), reading
 // p, g, m, v and writing p, m, v in place, float4 at a time when aligned. The bias corrections are
 // computed on the host in double, as in the reference, and passed as floats.
-#include <cmath>
-
 #include "kernels/adam.h"
 #include "kernels/pointwise_map.cuh"
 
@@ -24,9 +22,8 @@ struct AdamUpdate {  // in: p, g, m, v; out: p, m, v
 
 void adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1, float beta2, float eps,
                int64_t t) {
-  const double td = static_cast<double>(t);
-  const float step_size = static_cast<float>(lr / (1.0 - std::pow(static_cast<double>(beta1), td)));
-  const float bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), td)));
+  const AdamScalars k = adam_scalars(lr, beta1, beta2, t);
+  const float step_size = static_cast<float>(k.step_size), bc2_sqrt = static_cast<float>(k.bc2_sqrt);
   pointwise_map(n, MapBuffers<4, 3>{{p, g, m, v}, {p, m, v}}, AdamUpdate{beta1, beta2, eps, step_size, bc2_sqrt});
 }
 

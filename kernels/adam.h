@@ -22,6 +22,14 @@ struct AdamConfig {
 // command-line flags (--lr, --beta1, --beta2).
 void validate(const AdamConfig& cfg);
 
+// The step's two scalars, s = lr / (1 - beta1^t) and c = sqrt(1 - beta2^t), computed in double (as
+// PyTorch does on the host); each implementation rounds them to its T once. Shared with the
+// update-norm statistic (kernels/stats.h), which recomputes the step's size from m and v.
+struct AdamScalars {
+  double step_size, bc2_sqrt;
+};
+AdamScalars adam_scalars(double lr, double beta1, double beta2, int64_t t);
+
 namespace ref {
 template <typename T>
 void adam_step(int64_t n, T* p, const T* g, T* m, T* v, T lr, T beta1, T beta2, T eps, int64_t t);

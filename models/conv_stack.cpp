@@ -48,6 +48,17 @@ std::vector<const Tensor*> ConvStack::kink_inputs() const {
   return v;
 }
 
+std::vector<std::pair<std::string, const Tensor*>> ConvStack::layer_outputs() const {
+  std::vector<std::pair<std::string, const Tensor*>> v;
+  for (const Stage& s : stages_) {
+    const std::string& name = s.conv.name();
+    v.push_back({name.substr(name.find('.') + 1), s.lrelu  ? &s.lrelu->output()
+                                                  : s.norm ? &s.norm->output()
+                                                           : &s.conv.output()});
+  }
+  return v;
+}
+
 void ConvStack::summary(std::ostream& os, const std::string& prefix) const {
   for (const Stage& s : stages_) {
     summary_row(os, s.conv.name(), s.conv.output(), s.conv.num_params());

@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nn/activation.h"
@@ -26,6 +27,9 @@ class ConvStack {
   void summary(std::ostream& os, const std::string& prefix) const;
   // The last forward's inputs of every LeakyReLU (see UNet::kink_inputs).
   std::vector<const Tensor*> kink_inputs() const;
+  // Each stage's output (after its LeakyReLU, norm or conv), named by its conv without the prefix
+  // ("conv0", ...): training health (models/health.h); valid after a forward, until the next.
+  std::vector<std::pair<std::string, const Tensor*>> layer_outputs() const;
 
  private:
   struct Stage {

@@ -102,6 +102,15 @@ CycleGAN::CycleGAN(const CycleGANOptions& opt, Device dev)
   d_store_.finalize(dev, derive_seed(opt.seed, kInitD));
   adam_g_ = adam_d_ = opt_.adam;
   losses_ = Tensor::zeros({kNumLosses}, dev);
+  for (const char* g : {"G_A", "G_B"}) health_.add_network(g, g_store_, adam_g_);
+  for (const char* d : {"D_A", "D_B"}) health_.add_network(d, d_store_, adam_d_);
+  health_.add_activations("G_A", G_A_->layer_outputs());  // of step 7's G_A(A) and G_B(B)
+  health_.add_activations("G_B", G_B_->layer_outputs());
+  health_.add_activations("D_A", D_A_->layer_outputs());  // of the D step's fake halves
+  health_.add_activations("D_B", D_B_->layer_outputs());
+  for (int d = 0; d < 2; ++d)
+    for (int k = 0; k < 2; ++k)  // k = 0: real, 1: fake
+      verdict_[d][k] = health_.add_verdict(d == 0 ? "D_A" : "D_B", k == 0, opt_.gan_mode == "vanilla");
 }
 
 const Tensor& CycleGAN::to_device(const Tensor& src, Tensor& buf, int channels, const char* what) {
@@ -174,14 +183,17 @@ CycleLosses CycleGAN::train_step(const Tensor& A, const Tensor& B) {
 
   // D step: real against a pooled fake (made before the G update), 0.5 each.
   d_store_.zero_grad();
-  for (auto [D, real, pool, fake, i] : {std::tuple{D_A_.get(), &B_, &pool_A_, &fake_B_, kDARealLoss},
-                                        std::tuple{D_B_.get(), &A_, &pool_B_, &fake_A_, kDBRealLoss}}) {
+  for (auto [D, real, pool, fake, i, verdict] :
+       {std::tuple{D_A_.get(), &B_, &pool_A_, &fake_B_, kDARealLoss, verdict_[0]},
+        std::tuple{D_B_.get(), &A_, &pool_B_, &fake_A_, kDBRealLoss, verdict_[1]}}) {
     const Tensor& pred_real = D->forward(*real, true);
+    health_.verdict(verdict[0], pred_real);
     Tensor lr = loss(i), lf = loss(i + 1);
     gan_loss(mode, pred_real, true, lr);
     gan_loss_backward(mode, pred_real, true, 0.5f, dpred_);
     D->backward(dpred_, nullptr, true);
     const Tensor& pred_fake = D->forward(pool->query(*fake), true);
+    health_.verdict(verdict[1], pred_fake);
     gan_loss(mode, pred_fake, false, lf);
     gan_loss_backward(mode, pred_fake, false, 0.5f, dpred_);
     D->backward(dpred_, nullptr, true);

@@ -40,6 +40,7 @@
 #include <string>
 
 #include "kernels/adam.h"
+#include "models/health.h"
 #include "models/image_pool.h"
 #include "models/option_table.h"
 #include "models/patchgan.h"
@@ -112,6 +113,9 @@ class CycleGAN {
   const CycleGANOptions& options() const { return opt_; }
   ParamStore& g_store() { return g_store_; }  // G_A then G_B
   ParamStore& d_store() { return d_store_; }  // D_A then D_B
+  // Training health (models/health.h): declared at construction; the trainer watches some steps.
+  HealthMonitor& health() { return health_; }
+  const HealthMonitor& health() const { return health_; }
   std::string summary() const;
 
   // Every parameter, Adam moment and both image pools, plus the metadata (format, step, seed, the
@@ -142,6 +146,10 @@ class CycleGAN {
   Tensor losses_;                   // [10] on the device: the ten loss terms, unscaled
   Tensor dpred_, dimg_, dfake_A_, dfake_B_;
   Tensor t_fake_B_, t_rec_A_, t_fake_A_, t_rec_B_;  // translate()'s outputs
+  // The four networks (G_A, G_B: ranges of g_store_; D_A, D_B of d_store_), their layers, and each D's
+  // verdicts in the D step: verdict_[d][0] on its real domain, [d][1] on the pooled fakes it trains on.
+  HealthMonitor health_;
+  int verdict_[2][2];
   uint64_t translate_calls_ = 0;
 };
 

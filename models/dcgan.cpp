@@ -57,6 +57,12 @@ DCGAN::DCGAN(const DCGANOptions& opt, Device dev)
   d_store_.finalize(dev, derive_seed(opt.seed, 2));
   adam_g_ = adam_d_ = opt_.adam;
   losses_ = Tensor::zeros({3}, dev);
+  health_.add_network("G", g_store_, adam_g_);
+  health_.add_network("D", d_store_, adam_d_);
+  health_.add_activations("G", G_->layer_outputs());
+  health_.add_activations("D", D_->layer_outputs());
+  verdict_real_ = health_.add_verdict("D", true, true);
+  verdict_fake_ = health_.add_verdict("D", false, true);
 }
 
 DCGANLosses DCGAN::train_step(const Tensor& real) {
@@ -78,12 +84,14 @@ DCGANLosses DCGAN::train_step(const Tensor& real) {
   d_store_.zero_grad();
   const Tensor& pred_real = D_->forward(real_, true);
   keep_logits(0, pred_real);
+  health_.verdict(verdict_real_, pred_real);
   gan_loss("vanilla", pred_real, true, err_real);
   gan_loss_backward("vanilla", pred_real, true, 1.0f, dpred_);
   D_->backward(dpred_, nullptr, /*param_grads=*/true);
   const Tensor& fake = G_->forward(z_, true);
   const Tensor& pred_fake = D_->forward(fake, true);
   keep_logits(1, pred_fake);
+  health_.verdict(verdict_fake_, pred_fake);
   gan_loss("vanilla", pred_fake, false, err_fake);
   gan_loss_backward("vanilla", pred_fake, false, 1.0f, dpred_);
   D_->backward(dpred_, nullptr, true);

@@ -28,6 +28,7 @@
 
 #include "kernels/adam.h"
 #include "models/dcgan_nets.h"
+#include "models/health.h"
 #include "models/option_table.h"
 #include "nn/params.h"
 #include "runtime/safetensors.h"
@@ -78,6 +79,9 @@ class DCGAN {
   Device device() const { return dev_; }
   ParamStore& g_store() { return g_store_; }
   ParamStore& d_store() { return d_store_; }
+  // Training health (models/health.h): declared at construction; the trainer watches some steps.
+  HealthMonitor& health() { return health_; }
+  const HealthMonitor& health() const { return health_; }
   std::string summary() const;
 
   // Parameters, running statistics and Adam moments of G and D (G.*, D.*, adam_m.*, adam_v.*) with
@@ -104,6 +108,8 @@ class DCGAN {
   Tensor losses_;    // [3] on the device: errD_real, errD_fake, errG
   Tensor logits_;    // [3 N] on the device: D(x), D(G(z)) before and after D's step
   Tensor dpred_, dfake_, zeval_;
+  HealthMonitor health_;  // G, D; their layers; D's verdicts of the D step
+  int verdict_real_, verdict_fake_;
 };
 
 }  // namespace p2p

@@ -99,6 +99,14 @@ const Tensor& DCGANGenerator::forward(const Tensor& z, bool training) {
   return opts_.tanh ? tanh_.forward(*h) : *h;
 }
 
+std::vector<std::pair<std::string, const Tensor*>> DCGANGenerator::layer_outputs() const {
+  std::vector<std::pair<std::string, const Tensor*>> v;
+  for (const Stage& s : stages_)
+    v.push_back({s.convt.name().substr(prefix_.size() + 1), s.norm ? &s.relu.output() : &s.convt.output()});
+  if (opts_.tanh) v.back().second = &tanh_.output();
+  return v;
+}
+
 void DCGANGenerator::backward(const Tensor& dy, Tensor* dz) {
   const Tensor* g = &dy;
   if (opts_.tanh) {

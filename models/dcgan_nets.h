@@ -74,6 +74,9 @@ class DCGANGenerator {
   void backward(const Tensor& dy, Tensor* dz);
   std::string summary() const;
   int64_t num_params() const;
+  // Each stage's output ("convt0" .., after its ReLU), the last the image (after the tanh, when on):
+  // training health (models/health.h); valid after a forward, until the next.
+  std::vector<std::pair<std::string, const Tensor*>> layer_outputs() const;
 
  private:
   struct Stage {
@@ -106,6 +109,8 @@ class DCGANDiscriminator {
   void backward(const Tensor& dy, Tensor* dx, bool param_grads);
   std::string summary() const;
   int64_t num_params() const;
+  // Each stage's output, "conv0" .. (ConvStack::layer_outputs).
+  std::vector<std::pair<std::string, const Tensor*>> layer_outputs() const { return stack_.layer_outputs(); }
 
  private:
   DCGANDiscriminatorOptions opts_;

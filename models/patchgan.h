@@ -53,6 +53,8 @@ class PatchGAN {
   std::string summary() const;
   // The last forward's inputs of every LeakyReLU (see UNet::kink_inputs).
   std::vector<const Tensor*> kink_inputs() const;
+  // Each stage's output, "conv0" .. "conv<n_layers + 1>" (the logits) (ConvStack::layer_outputs).
+  std::vector<std::pair<std::string, const Tensor*>> layer_outputs() const { return stack_.layer_outputs(); }
   const PatchGANOptions& options() const { return opts_; }
   int64_t num_params() const;
 

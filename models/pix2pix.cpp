@@ -73,6 +73,12 @@ Pix2Pix::Pix2Pix(const Pix2PixOptions& opt, Device dev)
   d_store_.finalize(dev, derive_seed(opt.seed, 2));
   adam_g_ = adam_d_ = opt_.adam;
   losses_ = Tensor::zeros({4}, dev);
+  health_.add_network("G", g_store_, adam_g_);
+  health_.add_network("D", d_store_, adam_d_);
+  health_.add_activations("G", G_->layer_outputs());  // of the G step's forward
+  health_.add_activations("D", D_->layer_outputs());  // of the G step's D(fake), through the updated D
+  verdict_real_ = health_.add_verdict("D", true, opt_.gan_mode == "vanilla");
+  verdict_fake_ = health_.add_verdict("D", false, opt_.gan_mode == "vanilla");
 }
 
 void Pix2Pix::set_learning_rate(float lr) {
@@ -102,10 +108,12 @@ StepLosses Pix2Pix::train_step(const Tensor& A, const Tensor& B) {
   d_store_.zero_grad();
   const Tensor& pred_fake = D_->forward(cat_fake_.forward(A_, *fake_B_), true);
   gan_loss(opt_.gan_mode, pred_fake, false, loss_d_fake);
+  health_.verdict(verdict_fake_, pred_fake);
   gan_loss_backward(opt_.gan_mode, pred_fake, false, 0.5f, dpred_);
   D_->backward(dpred_, nullptr, /*param_grads=*/true);
   const Tensor& pred_real = D_->forward(cat_real_.forward(A_, B_), true);
   gan_loss(opt_.gan_mode, pred_real, true, loss_d_real);
+  health_.verdict(verdict_real_, pred_real);
   gan_loss_backward(opt_.gan_mode, pred_real, true, 0.5f, dpred_);
   D_->backward(dpred_, nullptr, true);
   adam_step(d_store_.values(), d_store_.grads(), d_store_.adam_m(), d_store_.adam_v(), adam_d_, step_ + 1);

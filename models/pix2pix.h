@@ -30,6 +30,7 @@
 #include <string>
 
 #include "kernels/adam.h"
+#include "models/health.h"
 #include "models/option_table.h"
 #include "models/patchgan.h"
 #include "models/unet.h"
@@ -100,6 +101,9 @@ class Pix2Pix {
   const PatchGAN& discriminator() const { return *D_; }
   ParamStore& g_store() { return g_store_; }
   ParamStore& d_store() { return d_store_; }
+  // Training health (models/health.h): declared at construction; the trainer watches some steps.
+  HealthMonitor& health() { return health_; }
+  const HealthMonitor& health() const { return health_; }
   std::string summary() const;
 
   // Writes every parameter, running statistic and Adam moment plus the metadata (ours: format, step,
@@ -134,6 +138,9 @@ class Pix2Pix {
   Concat cat_fake_, cat_real_;
   Tensor losses_;  // [4] on the device: g_gan, g_l1 (unscaled), d_real, d_fake
   Tensor dpred_, dcat_, dfake_, dl1_;
+  // G, D (gradient and update), G's and D's layers, D's verdicts on the real and fake pairs of the D step.
+  HealthMonitor health_;
+  int verdict_real_, verdict_fake_;
 };
 
 }  // namespace p2p

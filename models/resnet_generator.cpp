@@ -197,6 +197,16 @@ std::vector<const Tensor*> ResnetGenerator::kink_inputs() const {
   return v;
 }
 
+std::vector<std::pair<std::string, const Tensor*>> ResnetGenerator::layer_outputs() const {
+  std::vector<std::pair<std::string, const Tensor*>> v;
+  for (size_t k = 0; k < in_down_.size(); ++k)
+    v.push_back({k == 0 ? std::string("in") : "down" + std::to_string(k), &in_down_[k].relu.output()});
+  for (size_t b = 0; b < blocks_.size(); ++b) v.push_back({"res" + std::to_string(b + 1), &blocks_[b].out});
+  for (size_t k = 0; k < up_.size(); ++k) v.push_back({"up" + std::to_string(k + 1), &up_[k].relu.output()});
+  v.push_back({"out", &out_tanh_.output()});
+  return v;
+}
+
 std::string ResnetGenerator::summary() const {
   std::ostringstream os;
   auto stage = [&](const auto& s) {

@@ -21,6 +21,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/layers.h"
@@ -61,6 +62,10 @@ class ResnetGenerator {
   std::string summary() const;
   // The last forward's inputs of every ReLU (see UNet::kink_inputs).
   std::vector<const Tensor*> kink_inputs() const;
+  // The output of every stage in network order: "in", "down1", "down2", "res1" .. "res<n>" (h +
+  // block(h)), "up1", "up2", "out" (the tanh): training health (models/health.h); valid after a
+  // forward, until the next.
+  std::vector<std::pair<std::string, const Tensor*>> layer_outputs() const;
   const ResnetOptions& options() const { return opts_; }
   int64_t num_params() const;
 

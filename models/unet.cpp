@@ -183,6 +183,21 @@ std::vector<const Tensor*> UNet::kink_inputs() const {
   return v;
 }
 
+std::vector<std::pair<std::string, const Tensor*>> UNet::layer_outputs() const {
+  const int D = opts_.num_downs;
+  std::vector<std::pair<std::string, const Tensor*>> v = {{"down1", &down1_conv_->output()}};
+  for (int i = 2; i <= D; ++i) {
+    const Down& L = down_[i - 2];
+    v.push_back({"down" + std::to_string(i), L.norm ? &L.norm->output() : &L.conv.output()});
+  }
+  for (int i = D; i >= 2; --i) {
+    const Up& U = up_[i - 2];
+    v.push_back({"up" + std::to_string(i), U.norm ? &U.norm->output() : &U.convt.output()});
+  }
+  v.push_back({"up1", &up1_tanh_.output()});
+  return v;
+}
+
 std::string UNet::summary() const {
   const int D = opts_.num_downs;
   std::ostringstream os;

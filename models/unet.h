@@ -27,6 +27,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/layers.h"
@@ -68,6 +69,10 @@ class UNet {
   // The last forward's inputs of every ReLU and LeakyReLU: their signs decide the backward's masks
   // (tests comparing two backends check that no element lies on different sides of 0 in the two).
   std::vector<const Tensor*> kink_inputs() const;
+  // The output of every level in network order (down1..downD: after the norm; upD..up2: after the
+  // norm, before dropout and the skip; up1: the tanh), named without the prefix (training health,
+  // models/health.h): valid after a forward, until the next.
+  std::vector<std::pair<std::string, const Tensor*>> layer_outputs() const;
   const UNetOptions& options() const { return opts_; }
   int64_t num_params() const;
 

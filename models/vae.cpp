@@ -67,6 +67,10 @@ VAE::VAE(const VAEOptions& opt, Device dev) : opt_(validated(opt)), dev_(dev), e
   store_.finalize(dev, derive_seed(opt.seed, 1));
   adam_ = opt_.adam;
   losses_ = Tensor::zeros({2}, dev);
+  health_.add_network("E", store_, adam_);
+  health_.add_network("Dec", store_, adam_);
+  health_.add_activations("E", E_->layer_outputs());
+  health_.add_activations("Dec", Dec_->layer_outputs());
 }
 
 const Tensor& VAE::to_device(const Tensor& x, Tensor& buf) {

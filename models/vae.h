@@ -32,6 +32,7 @@
 
 #include "kernels/adam.h"
 #include "models/dcgan_nets.h"
+#include "models/health.h"
 #include "models/option_table.h"
 #include "nn/params.h"
 #include "runtime/safetensors.h"
@@ -85,6 +86,9 @@ class VAE {
   int64_t step() const { return step_; }
   const VAEOptions& options() const { return opt_; }
   ParamStore& store() { return store_; }
+  // Training health (models/health.h): declared at construction; the trainer watches some steps.
+  HealthMonitor& health() { return health_; }
+  const HealthMonitor& health() const { return health_; }
   std::string summary() const;
 
   // Parameters, running statistics and Adam moments (E.*, Dec.*, adam_m.*, adam_v.*) with the
@@ -111,6 +115,7 @@ class VAE {
 
   Tensor x_, eps_, z_, losses_;  // losses_: [2] on the device, R and KL
   Tensor dxr_, dz_, dstats_, dkl_, zeval_;
+  HealthMonitor health_;  // E and Dec (one optimizer, two ranges of its store) and their layers
 };
 
 }  // namespace p2p

@@ -32,7 +32,8 @@ bool small(const OpCase& c) {
   return true;
 }
 
-void all_modes(const std::vector<OpCase>& cases) {
+// with_gradients false: a forward-only family (stats), whose cases have no derivative structure.
+void all_modes(const std::vector<OpCase>& cases, bool with_gradients = true) {
   int gradients = 0;
   for (const OpCase& c : cases) {
     ModeReport r = check_entry_vs_reference(c, Device::CUDA, 99);
@@ -48,7 +49,7 @@ void all_modes(const std::vector<OpCase>& cases) {
       ++gradients;
     }
   }
-  CHECK(gradients > 0);
+  CHECK((gradients > 0) == with_gradients);
 }
 
 }  // namespace
@@ -67,4 +68,7 @@ TEST_CASE("pad CUDA kernels: reference, determinism, gradients", "[gpu][ops][pad
 }
 TEST_CASE("vae CUDA kernels: reference, determinism, gradients", "[gpu][ops][vae]") {
   all_modes(vae_cases(shape_set()));
+}
+TEST_CASE("stats CUDA kernels: reference, determinism", "[gpu][ops][stats]") {
+  all_modes(stats_cases(shape_set()), /*with_gradients=*/false);
 }

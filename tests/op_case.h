@@ -89,5 +89,6 @@ std::vector<OpCase> norm_cases(ShapeSet set);
 std::vector<OpCase> pointwise_cases(ShapeSet set);
 std::vector<OpCase> pad_cases(ShapeSet set);
 std::vector<OpCase> vae_cases(ShapeSet set);
+std::vector<OpCase> stats_cases(ShapeSet set);  // forward only: no grad
 
 }  // namespace p2p::testing

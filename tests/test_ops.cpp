@@ -60,3 +60,6 @@ TEST_CASE("pad float CPU entry points match the double reference", "[ops][pad]")
 TEST_CASE("vae float CPU entry points match the double reference", "[ops][vae]") {
   cpu_entry_points(vae_cases(ShapeSet::reduced));
 }
+TEST_CASE("stats float CPU entry points match the double reference", "[ops][stats]") {
+  cpu_entry_points(stats_cases(ShapeSet::reduced));
+}

@@ -12,3 +12,5 @@ target_compile_definitions(test_train_signal PRIVATE P2P_TOOL="$<TARGET_FILE:gan
 add_dependencies(test_train_signal gan)
 # The shared trainer and tool with --model dcgan and vae, and the sample command.
 p2p_cpu_test(test_noise_cli SOURCES test_noise_cli.cpp LIBS p2p_cli)
+# Training health in loss_log.csv (--health-freq): the columns, their values, and no change to training.
+p2p_cpu_test(test_health_cli SOURCES test_health_cli.cpp LIBS p2p_cli)

@@ -32,6 +32,12 @@ class TrainModel {
   virtual std::vector<std::string> loss_names() const = 0;
   // One optimisation step on a batch; returns the losses (as logged).
   virtual std::vector<float> train_step(const Tensor& A, const Tensor& B) = 0;
+  // Training health (models/health.h): the names of health()'s values, in order (loss_log.csv's
+  // health.<name> columns); watch_health(true) makes the following steps keep what only the step sees
+  // (D's verdicts); health() computes the values after a watched step. Watching changes no result.
+  virtual std::vector<std::string> health_names() const = 0;
+  virtual void watch_health(bool on) = 0;
+  virtual std::vector<float> health() = 0;
   // The last step's images, named (the samples show them left to right).
   virtual NamedImages visuals() const = 0;
   // Test-time outputs for an input pair: named images, the input first.
@@ -67,6 +73,9 @@ class ModelAdapter : public TrainModel {
   int64_t step() const override { return m_.step(); }
   void save(const std::string& path, const Metadata& extra) override { m_.save(path, extra); }
   Metadata load(const std::string& path, bool with_optimizer) override { return m_.load(path, with_optimizer); }
+  std::vector<std::string> health_names() const override { return m_.health().names(); }
+  void watch_health(bool on) override { m_.health().watch(on); }
+  std::vector<float> health() override { return m_.health().gather(m_.step()); }
 
  protected:
   // "<g>: <n> parameters; <d>: <n> parameters" for the generator and discriminator stores.

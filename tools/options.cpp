@@ -51,6 +51,10 @@ const OptionTable<TrainOptions>& train_option_table() {
           "leave out, with a warning each, the files the start-up scan rejects (default: stop and list them)", R::free);
     t.range("print-freq", &O::print_freq, "steps between progress lines", R::free, 1);
     t.range("sample-freq", &O::sample_freq, "steps between sample images (0 = none)", R::free, 0);
+    t.range("health-freq", &O::health_freq,
+            "steps between training-health rows in loss_log.csv: gradient norms, update ratios, activations, D's "
+            "verdicts (0 = none)",
+            R::free, 0);
     t.range("save-epoch-freq", &O::save_epoch_freq, "epochs between epoch_<N> checkpoints (0 = none)", R::free, 0);
     t.range("save-latest-freq", &O::save_latest_freq, "steps between latest checkpoints (0 = epoch ends only)", R::free,
             0);

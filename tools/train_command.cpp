@@ -6,7 +6,9 @@
 // <checkpoints-dir>/<name>/:
 //   opt.txt             the options table printed at start
 //   loss_log.csv        one row per step: epoch, iter (in the epoch), step, lr, every loss the model
-//                       reports (its names as the header), time (s)
+//                       reports (its names as the header), the training-health numbers as
+//                       health.<name> (models/health.h; filled on the steps that are multiples of
+//                       --health-freq, empty on the others), time (s)
 //   samples/*.png       the model's named images of the current batch side by side, every --sample-freq steps
 //   latest.safetensors  every --save-latest-freq steps, at each epoch end, and when --max-iters stops
 //   epoch_<N>.safetensors  after epoch N (counted from 1) when N is a multiple of --save-epoch-freq
@@ -175,7 +177,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
     return;
   }
 
-  const std::vector<std::string> loss_names = model->loss_names();
+  const std::vector<std::string> loss_names = model->loss_names(), health_names = model->health_names();
   const fs::path log_path = dir / "loss_log.csv";
   if (o.resume && fs::exists(log_path)) {
     truncate_loss_log(log_path, model->step());
@@ -183,6 +185,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
     std::ofstream header(log_path, std::ios::trunc);
     header << "epoch,iter,step,lr";
     for (const std::string& n : loss_names) header << "," << n;
+    for (const std::string& n : health_names) header << ",health." << n;
     header << ",time\n";
   }
   std::ofstream log(log_path, std::ios::app);
@@ -204,7 +207,11 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
     loader.start_epoch(static_cast<uint64_t>(epoch), static_cast<size_t>(epoch_iter));
     Batch batch;
     while (loader.next(batch)) {
+      // Health is read after the step, and only read: a watched step trains exactly as any other.
+      const bool watch = o.health_freq > 0 && (model->step() + 1) % o.health_freq == 0;
+      model->watch_health(watch);
       const std::vector<float> l = model->train_step(batch.A, batch.B);
+      const std::vector<float> health = watch ? model->health() : std::vector<float>();
       ++epoch_iter;
       const int64_t step = model->step();
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -218,6 +225,10 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
         row += num;
         std::snprintf(num, sizeof num, " %s %.3f", loss_names[i].c_str(), l[i]);
         losses += num;
+      }
+      for (size_t i = 0; i < health_names.size(); ++i) {
+        if (watch) std::snprintf(num, sizeof num, ",%.7g", health[i]);
+        row += watch ? num : ",";
       }
       std::snprintf(num, sizeof num, ",%.3f\n", secs);
       log << row << num;
