@@ -12,3 +12,6 @@ target_compile_definitions(test_train_signal PRIVATE P2P_TOOL="$<TARGET_FILE:pix
 add_dependencies(test_train_signal pix2pix)
 # The shared trainer and tool with --model dcgan and vae, and the sample command.
 p2p_cpu_test(test_noise_cli SOURCES test_noise_cli.cpp LIBS p2p_cli)
+# The training report's parts: charts, page, pictures, atomic write.
+p2p_cpu_test(test_report SOURCES test_report.cpp LIBS p2p_cli)
+p2p_cpu_test(test_report_cli SOURCES test_report_cli.cpp LIBS p2p_cli)

@@ -47,6 +47,10 @@ struct TrainOptions {
   int cache_mb = 1024;
   bool skip_bad_files = false;  // leave out, with a warning each, files the start-up scan rejects
   int print_freq = 100, sample_freq = 400, save_epoch_freq = 5, save_latest_freq = 5000;
+  // The training report (tools/training_report.h): rewritten every report_freq steps and at the end
+  // (a G forward and two D forwards on report_images inputs, and a read of the loss log: well under
+  // a step's cost per 500 steps).
+  int report_freq = 500, report_images = 4;
   bool resume = false;
 };
 const OptionTable<TrainOptions>& train_option_table();
