@@ -36,7 +36,7 @@ std::string test_page_html(const std::string& title, const std::vector<std::stri
                    [](const TestRow& a, const TestRow& b) { return natural_less(a.stem, b.stem); });
   std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
                      "</title><style>body{font:14px system-ui,sans-serif;margin:16px}td,th{padding:2px 6px;"
-                     "text-align:right}img{image-rendering:pixelated}</style></head><body>\n<h2>" +
+                     "text-align:right}th{text-align:center}img{image-rendering:pixelated}</style></head><body>\n<h2>" +
                      html_escape(title) + "</h2>\n";
   if (metrics)
     html +=
