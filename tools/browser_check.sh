@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# browser_check.sh PAGE.html SHOT.png [WIDTHxHEIGHT]: opens one of our pages (the training report,
+# browser_check.sh PAGE.html SHOT.png [WIDTHxHEIGHT [SCALE]]: opens one of our pages (the training report,
 # the test page) from disk in headless Chromium and fails when it is broken:
 #   - an <img src> or a slider picture (report's "shots" list) that names a missing file;
 #   - a script error (Chromium's console log says "Uncaught ...");
 #   - the inline script never finished (it sets data-ready="yes" on <body> as its last line);
-# then renders the page to SHOT.png (default window 1280x1600).
+# then renders the page to SHOT.png (default window 1280x1600 CSS pixels, at SCALE device pixels
+# per CSS pixel, default 1: 0.7 gives the small pictures of docs/).
 # Exit 77 (ctest's SKIP) when Chromium is not installed (tools/setup.sh installs the Debian package).
 set -euo pipefail
-page=${1:?usage: browser_check.sh PAGE.html SHOT.png [WIDTHxHEIGHT]}
-shot=${2:?usage: browser_check.sh PAGE.html SHOT.png [WIDTHxHEIGHT]}
+page=${1:?usage: browser_check.sh PAGE.html SHOT.png [WIDTHxHEIGHT [SCALE]]}
+shot=${2:?usage: browser_check.sh PAGE.html SHOT.png [WIDTHxHEIGHT [SCALE]]}
 size=${3:-1280x1600}
+scale=${4:-1}
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
   echo "browser_check: SKIPPED: chromium is not installed (tools/setup.sh installs it)"
@@ -41,6 +43,7 @@ if ! grep -q '<body[^>]*data-ready="yes"' <<<"$dom"; then
   echo "browser_check: $page: the inline script did not finish (no data-ready=\"yes\" on <body>)" >&2
   exit 1
 fi
-timeout 120 "$browser" "${flags[@]}" --screenshot="$shot" --window-size="${size/x/,}" "$url" 2>"$log" >/dev/null
+timeout 120 "$browser" "${flags[@]}" --screenshot="$shot" --window-size="${size/x/,}" \
+  --force-device-scale-factor="$scale" "$url" 2>"$log" >/dev/null
 [ -s "$shot" ] || { echo "browser_check: Chromium wrote no screenshot $shot" >&2; cat "$log" >&2; exit 1; }
 echo "browser_check: $page renders without broken images or script errors: $shot"
