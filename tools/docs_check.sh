@@ -65,7 +65,7 @@ for page in "${pages[@]}"; do
   blocks="$scratch/.blocks"
   mkdir "$blocks"
   split_blocks "$page" "$blocks"
-  pinned=$(ls "$blocks" | grep -c '\.target$' || true)
+  pinned=$(find "$blocks" -name '*.target' | wc -l)
   n=1
   while [ -f "$blocks/sh_$n" ]; do
     script=$(sed -E -e "s#(^|[ =])build(/| |\$)#\\1$build\\2#g" -e "s#(^|[ =])tools/#\\1$root/tools/#g" "$blocks/sh_$n")
@@ -88,7 +88,7 @@ for page in "${pages[@]}"; do
     n=$((n + 1))
   done
   for target in "$blocks"/csv_*.target; do
-    [ -e "$target" ] && [ $failed = 0 ] || continue
+    if [ ! -e "$target" ] || [ $failed != 0 ]; then continue; fi
     file=$(cat "$target")
     if [ ! -f "$scratch/$file" ] || ! compare_csv "${target%.target}" "$scratch/$file"; then
       echo "docs_check: FAILED: $name pins numbers that $file does not have" >&2
