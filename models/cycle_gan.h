@@ -100,6 +100,12 @@ class CycleGAN {
   };
   Translation translate(const Tensor& A, const Tensor& B);
 
+  // D_A's raw output [N, 1, h, w] on images x of domain B (is x a real B?), or D_B's on images of
+  // domain A, in training mode as train_step runs them; x on any device. The training report's maps
+  // (tools/training_report.h). The discriminator's buffer, valid until its next forward.
+  const Tensor& discriminate_A(const Tensor& x);
+  const Tensor& discriminate_B(const Tensor& x);
+
   // Adam's learning rate for both optimizers (the trainer's schedule sets it each epoch).
   void set_learning_rate(float lr);
 
@@ -151,6 +157,7 @@ class CycleGAN {
   HealthMonitor health_;
   int verdict_[2][2];
   uint64_t translate_calls_ = 0;
+  Tensor judge_in_;  // discriminate_*()'s input on the device
 };
 
 }  // namespace p2p

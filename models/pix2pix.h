@@ -84,6 +84,11 @@ class Pix2Pix {
   // The output is G's buffer, valid until the next forward.
   const Tensor& generate(const Tensor& A, bool eval);
 
+  // D's raw output [N, 1, h, w] on the pair cat(A, B) (any device; copied to the model's), in training
+  // mode as train_step runs it (batch norm on this batch's statistics, updating the running ones).
+  // The training report's maps (tools/training_report.h). D's buffer, valid until its next forward.
+  const Tensor& discriminate(const Tensor& A, const Tensor& B);
+
   // Adam's learning rate for both networks (the trainer's schedule sets it each epoch).
   void set_learning_rate(float lr);
   float current_learning_rate() const { return adam_g_.lr; }
@@ -136,6 +141,8 @@ class Pix2Pix {
   Tensor A_, B_, gen_in_;           // inputs on the device
   const Tensor* fake_B_ = nullptr;  // G's output buffer
   Concat cat_fake_, cat_real_;
+  Tensor judge_A_, judge_B_;  // discriminate()'s inputs on the device, and their pair
+  Concat cat_judge_;
   Tensor losses_;  // [4] on the device: g_gan, g_l1 (unscaled), d_real, d_fake
   Tensor dpred_, dcat_, dfake_, dl1_;
   // G, D (gradient and update), G's and D's layers, D's verdicts on the real and fake pairs of the D step.

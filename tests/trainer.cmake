@@ -14,3 +14,9 @@ add_dependencies(test_train_signal gan)
 p2p_cpu_test(test_noise_cli SOURCES test_noise_cli.cpp LIBS p2p_cli)
 # Training health in loss_log.csv (--health-freq): the columns, their values, and no change to training.
 p2p_cpu_test(test_health_cli SOURCES test_health_cli.cpp LIBS p2p_cli)
+# The training report's parts: charts, page, pictures, atomic write.
+p2p_cpu_test(test_report SOURCES test_report.cpp LIBS p2p_cli)
+p2p_cpu_test(test_report_cli SOURCES test_report_cli.cpp LIBS p2p_cli)
+# The report and the test page in a real browser (headless Chromium; skipped without it).
+add_test(NAME report_browser COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/report_browser.sh $<TARGET_FILE:gan>)
+set_tests_properties(report_browser PROPERTIES SKIP_RETURN_CODE 77 LABELS cpu)

@@ -3,6 +3,7 @@
 #include "models/cycle_gan.h"
 #include "runtime/check.h"
 #include "tools/bind_options.h"
+#include "tools/report_page.h"
 
 namespace p2p {
 namespace {
@@ -25,6 +26,18 @@ class CycleGANTrainModel : public ModelAdapter<CycleGAN> {
     CycleGAN::Translation t = m_.translate(A, B);
     return {{"real_A", A}, {"fake_B", t.fake_B}, {"rec_A", t.rec_A},
             {"real_B", B}, {"fake_A", t.fake_A}, {"rec_B", t.rec_B}};
+  }
+  // The six translations, and each D's maps on a real and a fake image of the domain it judges.
+  ReportView report_view(const Tensor& A, const Tensor& B) override {
+    KeepBuffers keep({&m_.g_store(), &m_.d_store()});
+    ReportView v{test(A, B, false), {}, m_.options().gan_mode};
+    for (auto& [n, t] : v.images) t = t.to(Device::CPU);  // the model's buffers
+    const Tensor &fake_B = v.images[1].second, &fake_A = v.images[4].second;
+    v.maps.push_back({"D_A(real_B)", patch_belief(m_.discriminate_A(B), v.gan_mode)});
+    v.maps.push_back({"D_A(fake_B)", patch_belief(m_.discriminate_A(fake_B), v.gan_mode)});
+    v.maps.push_back({"D_B(real_A)", patch_belief(m_.discriminate_B(A), v.gan_mode)});
+    v.maps.push_back({"D_B(fake_A)", patch_belief(m_.discriminate_B(fake_A), v.gan_mode)});
+    return v;
   }
   std::string describe() const override { return count("generators: 2 ResNets", "discriminators: 2 PatchGANs"); }
 };

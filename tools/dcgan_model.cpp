@@ -18,6 +18,10 @@ class DCGANTrainModel : public ModelAdapter<DCGAN> {
   NamedImages test(const Tensor&, const Tensor&, bool) override {
     P2P_FAIL("test: --model dcgan has no inputs to translate; draw images with `sample --checkpoint FILE`");
   }
+  // The training's sample grid's first latent points (sample() runs G in eval mode: no state changes).
+  ReportView report_view(const Tensor& A, const Tensor&) override {
+    return {{{"sample", m_.sample(static_cast<int>(A.n()), kGridSeed)}}, {}, ""};
+  }
   std::string describe() const override { return count("generator: DCGAN", "discriminator: DCGAN"); }
   bool generative() const override { return true; }
   Tensor sample(int count, uint64_t seed) override { return m_.sample(count, seed); }

@@ -13,6 +13,7 @@
 
 #include "data/image.h"
 #include "models/option_table.h"
+#include "nn/params.h"
 #include "runtime/device.h"
 #include "runtime/safetensors.h"
 #include "runtime/tensor.h"
@@ -23,6 +24,14 @@ struct TrainOptions;    // tools/options.h
 struct DatasetOptions;  // data/aligned_dataset.h
 
 using NamedImages = std::vector<std::pair<std::string, Tensor>>;  // named [N, 3, H, W] images
+
+// What the training report (tools/training_report.h) shows of fixed inputs: named images [N, 3, H, W]
+// in [-1, 1], and for a model with a PatchGAN named maps [N, 1, h, w] of D's belief that each patch
+// is real, in [0, 1] (patch_belief in tools/report_page.h, after --gan-mode, which the page names).
+struct ReportView {
+  NamedImages images, maps;
+  std::string gan_mode;
+};
 
 // A model as the trainer, the test and the bench see it.
 class TrainModel {
@@ -48,6 +57,11 @@ class TrainModel {
   virtual void save(const std::string& path, const Metadata& extra) = 0;
   // with_optimizer false: the parameters only (test).
   virtual Metadata load(const std::string& path, bool with_optimizer) = 0;
+
+  // The report's pictures of the fixed inputs A, B (B undefined for single images). Leaves the
+  // training state as it was: running statistics are restored (KeepBuffers), no training stream is
+  // drawn. By default test(A, B, false).
+  virtual ReportView report_view(const Tensor& A, const Tensor& B) { return {test(A, B, false), {}, ""}; }
 
   // The picture written every --sample-freq steps: visuals() side by side, or for a generative
   // model (dcgan, vae) the grid of sample(64, kGridSeed), the same latent points every time.
@@ -85,6 +99,25 @@ class ModelAdapter : public TrainModel {
            std::to_string(m.d_store().num_params()) + " parameters";
   }
   M m_;
+};
+
+// Restores the stores' running statistics (batch norm) at the end of its scope: a forward in training
+// mode updates them, and the report's forwards must leave a run exactly as it would be without them.
+class KeepBuffers {
+ public:
+  explicit KeepBuffers(std::vector<ParamStore*> stores) : stores_(std::move(stores)) {
+    for (ParamStore* s : stores_) saved_.push_back(s->num_buffer_values() > 0 ? s->buffers().clone() : Tensor());
+  }
+  ~KeepBuffers() {
+    for (size_t i = 0; i < stores_.size(); ++i)
+      if (stores_[i]->num_buffer_values() > 0) stores_[i]->buffers().copy_from(saved_[i]);
+  }
+  KeepBuffers(const KeepBuffers&) = delete;
+  KeepBuffers& operator=(const KeepBuffers&) = delete;
+
+ private:
+  std::vector<ParamStore*> stores_;
+  std::vector<Tensor> saved_;
 };
 
 // One model's entry: its options (bound to the command line) and how to build it.

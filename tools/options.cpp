@@ -55,6 +55,12 @@ const OptionTable<TrainOptions>& train_option_table() {
             "steps between training-health rows in loss_log.csv: gradient norms, update ratios, activations, D's "
             "verdicts (0 = none)",
             R::free, 0);
+    t.range("report-freq", &O::report_freq,
+            "steps between rewrites of report.html (charts, samples on fixed inputs, D maps; also at the end; 0 = "
+            "no report)",
+            R::free, 0);
+    t.range("report-images", &O::report_images, "the report's fixed inputs: the first items of the training set",
+            R::free, 1, 64);
     t.range("save-epoch-freq", &O::save_epoch_freq, "epochs between epoch_<N> checkpoints (0 = none)", R::free, 0);
     t.range("save-latest-freq", &O::save_latest_freq, "steps between latest checkpoints (0 = epoch ends only)", R::free,
             0);

@@ -52,6 +52,10 @@ struct TrainOptions {
   // Steps between rows of training-health numbers in loss_log.csv (models/health.h); 0 = off. At 100
   // a watched step's extra reads cost well under 1 % of the steps between (bench/bench_health.cpp).
   int health_freq = 100;
+  // The training report (tools/training_report.h): rewritten every report_freq steps and at the end
+  // (a G forward and two D forwards on report_images inputs, and a read of the loss log: well under
+  // a step's cost per 500 steps).
+  int report_freq = 500, report_images = 4;
   bool resume = false;
 };
 const OptionTable<TrainOptions>& train_option_table();

@@ -2,6 +2,7 @@
 #include "models/pix2pix.h"
 #include "tools/bind_options.h"
 #include "tools/options.h"
+#include "tools/report_page.h"
 
 namespace p2p {
 namespace {
@@ -19,6 +20,16 @@ class Pix2PixTrainModel : public ModelAdapter<Pix2Pix> {
   }
   NamedImages test(const Tensor& A, const Tensor& B, bool eval) override {
     return {{"real_A", A}, {"fake_B", m_.generate(A, eval)}, {"real_B", B}};
+  }
+  // G(A) as `test` shows it, and D's maps on the real pair and on the fake one.
+  ReportView report_view(const Tensor& A, const Tensor& B) override {
+    KeepBuffers keep({&m_.g_store(), &m_.d_store()});
+    ReportView v{test(A, B, false), {}, m_.options().gan_mode};
+    const Tensor fake = v.images[1].second.to(Device::CPU);
+    v.images[1].second = fake;  // G's buffer, which the next forward overwrites
+    v.maps.push_back({"D(real_A, real_B)", patch_belief(m_.discriminate(A, B), v.gan_mode)});
+    v.maps.push_back({"D(real_A, fake_B)", patch_belief(m_.discriminate(A, fake), v.gan_mode)});
+    return v;
   }
   std::string describe() const override { return count("generator: U-Net", "discriminator: PatchGAN"); }
 };

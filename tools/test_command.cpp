@@ -7,7 +7,8 @@
 // training-mode norm and dropout as in the paper, or in eval mode with --eval. Outputs under
 // <results-dir>/<name>/<phase>_<epoch>/: images/<stem>_<visual>.png for each of the model's named
 // images (pix2pix: real_A, fake_B, real_B; cycle_gan: real_A, fake_B, rec_A, real_B, fake_A, rec_B),
-// index.html (one row per image), metrics.csv (per image and the mean) and metrics.json (means).
+// index.html (one row per image in natural order of names, with its metrics, sortable by L1:
+// tools/test_page.h), metrics.csv (per image and the mean) and metrics.json (means).
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "runtime/check.h"
 #include "tools/commands.h"
 #include "tools/model_kind.h"
+#include "tools/test_page.h"
 
 namespace p2p {
 namespace {
@@ -78,10 +80,8 @@ void run_test(const TestOptions& o, Console& con) {
 
   std::ofstream csv(out_dir / "metrics.csv");
   csv << "image,l1,psnr,ssim\n";
-  std::ofstream html(out_dir / "index.html");
-  html << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << o.name << " " << o.phase << " " << o.epoch
-       << "</title></head><body>\n<h2>" << o.name << ": " << o.phase << ", checkpoint " << o.epoch
-       << "</h2>\n<table>\n";
+  std::vector<std::string> visual_names;
+  std::vector<TestRow> rows;
   double sum_l1 = 0, sum_psnr = 0, sum_ssim = 0;
   for (size_t i = 0; i < n; ++i) {
     const SampleSource::Prepared p = ds.prepare(i, 0);
@@ -90,31 +90,33 @@ void run_test(const TestOptions& o, Console& con) {
     if (i == 0)
       kind->check_size(static_cast<int>(A.h()), static_cast<int>(A.w()), "the test images of " + data.folder());
     const NamedImages visuals = model->test(A, B, o.eval);
-    const std::string stem = fs::path(p.path).stem().string();
-    if (i == 0) {
-      html << "<tr><th>image</th>";
-      for (const auto& [name, t] : visuals) html << "<th>" << name << "</th>";
-      html << "</tr>\n";
-    }
-    html << "<tr><td>" << stem << "</td>";
+    TestRow row;
+    row.stem = fs::path(p.path).stem().string();
+    visual_names.clear();
     Tensor fake_B;
     for (const auto& [name, t] : visuals) {
       Tensor cpu = t.to(Device::CPU);
       if (name == "fake_B") fake_B = cpu;
-      const std::string file = stem + "_" + name + ".png";
+      const std::string file = row.stem + "_" + name + ".png";
       save_png((out_dir / "images" / file).string(), tensor_to_image(cpu));
-      html << "<td><img src=\"images/" << file << "\" width=\"256\"></td>";
+      visual_names.push_back(name);
+      row.files.push_back("images/" + file);
     }
-    html << "</tr>\n";
-    if (!metrics) continue;
-    const Image fake = tensor_to_image(fake_B), real = tensor_to_image(B);
-    double l1 = mean_l1(fake_B, B), q = psnr(fake, real), r = ssim(fake, real);
-    sum_l1 += l1;
-    sum_psnr += q;
-    sum_ssim += r;
-    csv << stem << "," << json_number(l1) << "," << json_number(q) << "," << json_number(r) << "\n";
+    if (metrics) {
+      const Image fake = tensor_to_image(fake_B), real = tensor_to_image(B);
+      row.l1 = mean_l1(fake_B, B);
+      row.psnr = psnr(fake, real);
+      row.ssim = ssim(fake, real);
+      sum_l1 += row.l1;
+      sum_psnr += row.psnr;
+      sum_ssim += row.ssim;
+      csv << row.stem << "," << json_number(row.l1) << "," << json_number(row.psnr) << "," << json_number(row.ssim)
+          << "\n";
+    }
+    rows.push_back(std::move(row));
   }
-  html << "</table>\n</body></html>\n";
+  std::ofstream(out_dir / "index.html") << test_page_html(o.name + ": " + o.phase + ", checkpoint " + o.epoch,
+                                                          visual_names, std::move(rows), metrics);
   if (!metrics) {
     con.out << "results: " << (out_dir / "index.html").string() << "\n";
     return;

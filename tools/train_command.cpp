@@ -10,6 +10,8 @@
 //                       health.<name> (models/health.h; filled on the steps that are multiples of
 //                       --health-freq, empty on the others), time (s)
 //   samples/*.png       the model's named images of the current batch side by side, every --sample-freq steps
+//   report.html, report/step_<N>.png  the training report, every --report-freq steps and at the end
+//                       (tools/training_report.h)
 //   latest.safetensors  every --save-latest-freq steps, at each epoch end, and when --max-iters stops
 //   epoch_<N>.safetensors  after epoch N (counted from 1) when N is a multiple of --save-epoch-freq
 // Checkpoint metadata (besides the model's, see models/pix2pix.h): epoch (the epoch in progress,
@@ -36,6 +38,7 @@
 #include "runtime/check.h"
 #include "tools/commands.h"
 #include "tools/model_kind.h"
+#include "tools/training_report.h"
 
 namespace p2p {
 namespace {
@@ -191,6 +194,21 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   std::ofstream log(log_path, std::ios::app);
   P2P_CHECK(log, "cannot write " << log_path.string());
 
+  // The report's fixed inputs: the first items of the training set in epoch 0's crops, whatever the
+  // epoch of the run (or of its resume).
+  std::unique_ptr<TrainingReport> report;
+  if (o.report_freq > 0) {
+    Loader fixed(data.source(), std::min<int>(o.report_images, static_cast<int>(data.source().size())), false, 0, 1);
+    fixed.start_epoch(0);
+    Batch b;
+    fixed.next(b);
+    report = std::make_unique<TrainingReport>(dir, o.name, kind.name(), b.A, b.B, model->step());
+  }
+  auto write_report = [&] {
+    log.flush();
+    if (report) report->write(*model, model->step(), total_steps);
+  };
+
   auto save = [&](const fs::path& path, int64_t ep, int64_t iter) {
     Metadata m{
         {"epoch", std::to_string(ep)}, {"epoch_iter", std::to_string(iter)}, {"options", json_object(opts_meta)}};
@@ -249,6 +267,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
         save_png((dir / "samples" / name).string(), model->sample_picture());
       }
       if (o.save_latest_freq > 0 && step % o.save_latest_freq == 0) save(latest, epoch, epoch_iter);
+      if (o.report_freq > 0 && step % o.report_freq == 0) write_report();
       if (stop) break;
     }
     if (con.tty) con.out << "\n";
@@ -269,7 +288,9 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
       con.out << "stopped by " << (g_signal == SIGINT ? "SIGINT" : "SIGTERM") << " after step " << model->step()
               << ", saved " << latest.string() << " (continue with --resume)\n";
   }
+  write_report();
   con.out << "done: " << model->step() << " steps; checkpoints and logs in " << dir.string() << "\n";
+  if (report) con.out << "report: " << (dir / "report.html").string() << "\n";
 }
 
 }  // namespace p2p
