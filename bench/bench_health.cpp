@@ -87,8 +87,8 @@ void register_all() {
         [n](benchmark::State& s) { bench_health<CycleGAN>(s, CycleGANOptions{}, 256, n); });
   }
   Pix2PixOptions tiny;
-  tiny.num_downs = 6;
-  tiny.ngf = tiny.ndf = 8;
+  tiny.g.num_downs = 6;
+  tiny.g.ngf = tiny.d.ndf = 8;
   add("health/pix2pix/tiny/s64/n1", [tiny](benchmark::State& s) { bench_health<Pix2Pix>(s, tiny, 64, 1); });
 }
 

@@ -276,11 +276,11 @@ CycleGAN::Translation CycleGAN::translate(const Tensor& A, const Tensor& B) {
 }
 
 const Tensor& CycleGAN::discriminate_A(const Tensor& x) {
-  return D_A_->forward(to_device(x, judge_in_, opt_.output_nc, "cycle_gan discriminate_A input"), true);
+  return D_A_->forward(to_device(x, judge_in_, opt_.g.output_nc, "cycle_gan discriminate_A input"), true);
 }
 
 const Tensor& CycleGAN::discriminate_B(const Tensor& x) {
-  return D_B_->forward(to_device(x, judge_in_, opt_.input_nc, "cycle_gan discriminate_B input"), true);
+  return D_B_->forward(to_device(x, judge_in_, opt_.g.input_nc, "cycle_gan discriminate_B input"), true);
 }
 
 }  // namespace p2p

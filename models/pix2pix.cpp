@@ -150,7 +150,7 @@ const Tensor& Pix2Pix::generate(const Tensor& A, bool eval) {
 const Tensor& Pix2Pix::discriminate(const Tensor& A, const Tensor& B) {
   to_device(A, judge_A_);
   to_device(B, judge_B_);
-  check_shape(judge_B_, {judge_A_.n(), opt_.output_nc, judge_A_.h(), judge_A_.w()}, "pix2pix discriminate B");
+  check_shape(judge_B_, {judge_A_.n(), opt_.g.output_nc, judge_A_.h(), judge_A_.w()}, "pix2pix discriminate B");
   return D_->forward(cat_judge_.forward(judge_A_, judge_B_), true);
 }
 

@@ -35,7 +35,8 @@ split_blocks() {  # page, dir
   ' "$1"
 }
 
-# Compares a pinned csv block with the file the commands wrote (the last column left out).
+# Compares a pinned csv block with the file the commands wrote: the page pins its first columns (the
+# losses); the run's later ones (health numbers, empty in a short run, and the time) are left out.
 compare_csv() {  # expected, actual
   awk -F, -v expected="$1" '
     function fail(msg) { print "docs_check: " msg > "/dev/stderr"; bad = 1; exit 1 }
@@ -46,7 +47,7 @@ compare_csv() {  # expected, actual
       if (n != rows) fail("the page pins " rows " rows, the run wrote " n)
       for (r = 1; r <= rows; r++) {
         nw = split(want[r], w, ","); ng = split(got[r], g, ",")
-        if (nw != ng - 1) fail("row " r ": the page has " nw " columns, the run " ng - 1 " (and a time)")
+        if (nw >= ng) fail("row " r ": the page has " nw " columns, the run only " ng)
         for (c = 1; c <= nw; c++) {
           if (w[c] == g[c]) continue
           if (w[c] !~ /^-?[0-9.e+-]+$/ || g[c] !~ /^-?[0-9.e+-]+$/) fail("row " r " column " c ": page " w[c] ", run " g[c])
