@@ -85,12 +85,20 @@ std::string report_html(const ReportPage& p) {
       "<p class=\"key\"><span><i style=\"background:#9ecae1\"></i>logged value</span><span><i "
       "style=\"background:#08519c\"></i>smoothed</span><span><i style=\"background:#e6550d\"></i>learning rate "
       "(right axis)</span><span><i style=\"background:#ddd\"></i>epoch start</span></p>\n";
-  for (const ChartGroup& g : loss_charts(p.log)) {
-    html += "<h2>" + html_escape(g.name) + "</h2><div class=\"charts\">";
-    for (const std::string& c : g.charts) html += c;
-    html += "</div>\n";
-  }
+  // The losses, then the samples and D's maps, then the many health.* groups: the pictures stay on the
+  // first screen.
+  const std::vector<ChartGroup> groups = loss_charts(p.log);
+  const auto charts = [&](bool health) {
+    for (const ChartGroup& g : groups) {
+      if ((g.name.rfind("health", 0) == 0) != health) continue;
+      html += "<h2>" + html_escape(g.name) + "</h2><div class=\"charts\">";
+      for (const std::string& c : g.charts) html += c;
+      html += "</div>\n";
+    }
+  };
+  charts(false);
   html += "<h2>Samples on fixed inputs</h2>" + samples(p) + "\n";
+  charts(true);
   if (p.shots.empty()) html += "<script>document.body.dataset.ready='yes';</script>";
   return html + "</body></html>\n";
 }
