@@ -16,6 +16,7 @@
 //                      needs -> dx pass. Eval uses the same kernels with the running statistics
 //                      and no centering terms.
 // Elementwise passes and chunk loads use float4 when hw % 4 == 0 and every pointer is 16-byte aligned.
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 
@@ -33,8 +34,6 @@ struct Layout {
   int groups, runs;
   int64_t hw_v;
   __host__ __device__ int64_t group_vectors() const { return runs * hw_v; }
-  __host__ __device__ int64_t total_vectors() const { return groups * group_vectors(); }
-  __device__ int group_of(int64_t p) const { return static_cast<int>((p / hw_v) % groups); }
   __device__ int64_t chunk_end(int64_t begin, int64_t chunk) const {
     return begin + chunk < group_vectors() ? begin + chunk : group_vectors();
   }
@@ -88,6 +87,36 @@ __device__ void for_each_in_chunk(const Layout& L, int k, int64_t begin, int64_t
       ++r;
     }
   }
+}
+
+// The elementwise passes walk planes: plane j = r * groups + k holds run r of group k (one image's
+// channel k), hw_v contiguous vectors from j * hw_v. blockIdx.y strides over the planes and the x
+// dimension over one plane's vectors, so a thread finds its group with one 32-bit modulo per plane
+// instead of a 64-bit division per vector (its 64-bit modulo, once per plane, is negligible).
+// f(k, p): p is the vector's position in the tensor.
+template <class F>
+__device__ void for_each_vector(const Layout& L, F&& f) {
+  const int64_t planes = int64_t(L.runs) * L.groups, stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t j = blockIdx.y; j < planes; j += gridDim.y) {
+    const int k = static_cast<int>(j % L.groups);
+    const int64_t base = j * L.hw_v;
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < L.hw_v; i += stride) f(k, base + i);
+  }
+}
+
+// The launch shape of for_each_vector: a block of 32 to 256 threads (a 1x1 plane takes one warp, not
+// 256 threads of which 255 idle), enough blocks along x for one plane, as many planes along y as the
+// grid allows; at most grid_cap() blocks in all, so capped grids test both strides.
+struct PlaneGrid {
+  dim3 grid;
+  int block;
+};
+PlaneGrid plane_grid(const Layout& L) {
+  int block = 32;
+  while (block < 256 && block < L.hw_v) block *= 2;
+  const int64_t cap = grid_cap(), x = std::min<int64_t>((L.hw_v + block - 1) / block, cap);
+  const int64_t y = std::min<int64_t>({int64_t(L.runs) * L.groups, 65535, std::max<int64_t>(1, cap / x)});
+  return {dim3(static_cast<unsigned>(x), static_cast<unsigned>(y)), block};
 }
 
 // Welford moments: count, mean, sum of squared deviations from the mean. The zero value is empty.
@@ -225,20 +254,19 @@ __global__ void moments_finish_kernel(int groups, int chunks, const Moments* __r
 template <int V>
 __global__ void normalize_kernel(Layout L, const float* __restrict__ x, Stats s, const float* __restrict__ gamma,
                                  const float* __restrict__ beta, float* __restrict__ y) {
-  const int64_t total = L.total_vectors(), stride = int64_t(gridDim.x) * blockDim.x;
-  for (int64_t p = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; p < total; p += stride) {
-    const int k = L.group_of(p);
+  for_each_vector(L, [&](int k, int64_t p) {
     const float mean = s.mean[k], invstd = s.invstd(k);
     const float gm = gamma ? gamma[k] : 1.0f, bt = beta ? beta[k] : 0.0f;
     Vec<V> v = load<V>(x, p);
     for (int e = 0; e < V; ++e) v.v[e] = (v.v[e] - mean) * invstd * gm + bt;
     store<V>(y, p, v);
-  }
+  });
 }
 
 template <int V>
 void normalize(const Layout& L, const float* x, const Stats& s, const float* gamma, const float* beta, float* y) {
-  P2P_LAUNCH(normalize_kernel<V>, grid_for(L.total_vectors(), 256), 256, L, x, s, gamma, beta, y);
+  const PlaneGrid pg = plane_grid(L);
+  P2P_LAUNCH(normalize_kernel<V>, pg.grid, pg.block, L, x, s, gamma, beta, y);
 }
 
 template <int V>
@@ -293,9 +321,7 @@ __global__ void grad_sums_finish_kernel(int groups, int chunks, const GradSums* 
 template <int V>
 __global__ void dx_kernel(Layout L, const float* __restrict__ dy, const float* __restrict__ x, Stats s,
                           const float* __restrict__ gamma, const GradSums* __restrict__ means, float* __restrict__ dx) {
-  const int64_t total = L.total_vectors(), stride = int64_t(gridDim.x) * blockDim.x;
-  for (int64_t p = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; p < total; p += stride) {
-    const int k = L.group_of(p);
+  for_each_vector(L, [&](int k, int64_t p) {
     const float mean = s.mean[k], invstd = s.invstd(k);
     const float scale = (gamma ? gamma[k] : 1.0f) * invstd;
     const GradSums mg = means ? means[k] : GradSums{};
@@ -305,7 +331,7 @@ __global__ void dx_kernel(Layout L, const float* __restrict__ dy, const float* _
       gv.v[e] = scale * (gv.v[e] - mg.g - xhat * mg.gx);
     }
     store<V>(dx, p, gv);
-  }
+  });
 }
 
 // The backward for training (center 1, saved statistics) and eval (center 0, running statistics).
@@ -327,7 +353,8 @@ void backward(const NormGeom& g, const float* dy, const float* x, const float* g
     P2P_LAUNCH(grad_sums_finish_kernel, grid_for(int64_t(L.groups) * 32, 256), 256, L.groups, plan.chunks, part,
                int64_t(g.n) * g.hw(), center, dgamma, dbeta, means);
   }
-  P2P_LAUNCH(dx_kernel<V>, grid_for(L.total_vectors(), 256), 256, L, dy, x, s, gamma, means, dx);
+  const PlaneGrid pg = plane_grid(L);
+  P2P_LAUNCH(dx_kernel<V>, pg.grid, pg.block, L, dy, x, s, gamma, means, dx);
 }
 
 }  // namespace
