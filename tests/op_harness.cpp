@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -150,7 +151,10 @@ Arrays written(const OpCase& c, const std::vector<std::vector<int64_t>>& idx, co
 // and a~ b~ is exact in float (11 x 11 significant bits). The float sum of the n products, in any
 // order and split into chunks (a path of at most n + 2 additions with the chunk sums and a bias),
 // errs by at most gamma_{n+2} sum_k |a~_k b~_k| (Higham, Accuracy and Stability, (4.4)), with
-// gamma_m = m u / (1 - m u), u = 2^-24, and sum_k |a~_k b~_k| <= (1 + 2^-10 + 2^-22) S, S = sum_k |a_k b_k|.
+// gamma_m = m u / (1 - m u) and sum_k |a~_k b~_k| <= (1 + 2^-10 + 2^-22) S, S = sum_k |a_k b_k|. u is
+// the error of one float addition: 2^-24 rounding to nearest (the emulation), but tensor cores may
+// truncate in their additions (Fasi et al., "Numerical behavior of NVIDIA tensor cores", 2021), so
+// u = 2^-23, a whole unit in the last place, which holds for both.
 // Hence, per output,
 //   |y_kernel - y| <= beta S,  beta = 2^-10 + 2^-22 + gamma_{n+2} (1 + 2^-10 + 2^-22).
 // S is the exact reference run on the inputs' absolute values (an inout array's change from |start|;
@@ -159,8 +163,15 @@ Arrays written(const OpCase& c, const std::vector<std::vector<int64_t>>& idx, co
 // for the rounding of the bias add and of the accumulating += onto the start value (u |y| each, far
 // below a tol of 1e-5).
 double tf32_beta(int64_t n) {
-  const double u = std::ldexp(1.0, -24), m = double(n + 2) * u, product = std::ldexp(1.0, -10) + std::ldexp(1.0, -22);
+  const double u = std::ldexp(1.0, -23), m = double(n + 2) * u, product = std::ldexp(1.0, -10) + std::ldexp(1.0, -22);
+  P2P_CHECK(m < 0.5, "TF32 bound: sums of " << n << " products are beyond its derivation (n u < 1)");
   return product + m / (1.0 - m) * (1.0 + product);
+}
+
+std::string sci(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
 }
 
 double max_abs(const std::vector<double>& v) {
@@ -184,9 +195,9 @@ ModeReport check_entry_vs_reference(const OpCase& c, Device dev, uint64_t seed) 
       if (arg.role == Role::in) continue;
       const double err = rel_error(seen[k], want[k]);
       line(r, err <= tol[k],
-           arg.name + (arg.role == Role::inout ? " (change)" : "") + ": rel err " + std::to_string(err) +
+           arg.name + (arg.role == Role::inout ? " (change)" : "") + ": rel err " + sci(err) +
                (c.element ? " over " + std::to_string(seen[k].size()) + " sampled elements" : "") + what +
-               (tol[k] != c.tol ? " (bound " + std::to_string(tol[k]) + ")" : ""));
+               (tol[k] != c.tol ? " (bound " + sci(tol[k]) + ")" : ""));
     }
   };
   if (c.element)  // every element written (finite), not only the sampled ones

@@ -191,18 +191,25 @@ TEST_CASE("emulation: WMMA fragments hold the documented elements", "[emulation]
   const Tensor a = device_of(iota_floats(16 * 8, 0)), b = device_of(iota_floats(8 * 16, 0)),
                c = device_of(iota_floats(16 * 16, 0));
   Tensor oa({32 * 4}, Device::CUDA), ob({32 * 4}, Device::CUDA), oc({32 * 8}, Device::CUDA);
+  const emu::Schedule saved = emu::schedule();
+  const emu::Order order = GENERATE(emu::Order::forward, emu::Order::reverse);
+  emu::set_schedule({order, 1});
   P2P_LAUNCH(fragment_elements, 1, 32, a.data(), b.data(), c.data(), oa.data(), ob.data(), oc.data());
+  emu::set_schedule(saved);
   const std::vector<float> va = oa.to_vector(), vb = ob.to_vector(), vc = oc.to_vector();
-  // The table of runtime/emu/mma.h, written out again: g = lane / 4, t = lane % 4.
+  // The table of runtime/emu/mma.h, written out again: g = lane / 4, t = lane % 4; under the reverse
+  // schedule each lane's elements in reverse order.
+  const bool rev = order == emu::Order::reverse;
+  auto at = [rev](int i, int count) { return rev ? count - 1 - i : i; };
   for (int lane = 0; lane < 32; ++lane) {
     const int g = lane / 4, t = lane % 4;
     const int want_a[4] = {g * 8 + t, (g + 8) * 8 + t, g * 8 + t + 4, (g + 8) * 8 + t + 4};
     const int want_b[4] = {t * 16 + g, (t + 4) * 16 + g, t * 16 + g + 8, (t + 4) * 16 + g + 8};
     const int want_c[8] = {g * 16 + 2 * t,     g * 16 + 2 * t + 1, (g + 8) * 16 + 2 * t,     (g + 8) * 16 + 2 * t + 1,
                            g * 16 + 2 * t + 8, g * 16 + 2 * t + 9, (g + 8) * 16 + 2 * t + 8, (g + 8) * 16 + 2 * t + 9};
-    for (int i = 0; i < 4; ++i) CHECK(va[size_t(lane * 4 + i)] == float(want_a[i]));
-    for (int i = 0; i < 4; ++i) CHECK(vb[size_t(lane * 4 + i)] == float(want_b[i]));
-    for (int i = 0; i < 8; ++i) CHECK(vc[size_t(lane * 8 + i)] == float(want_c[i]));
+    for (int i = 0; i < 4; ++i) CHECK(va[size_t(lane * 4 + i)] == float(want_a[at(i, 4)]));
+    for (int i = 0; i < 4; ++i) CHECK(vb[size_t(lane * 4 + i)] == float(want_b[at(i, 4)]));
+    for (int i = 0; i < 8; ++i) CHECK(vc[size_t(lane * 8 + i)] == float(want_c[at(i, 8)]));
   }
 }
 
@@ -227,7 +234,10 @@ TEST_CASE("emulation: WMMA mma_sync is TF32 products summed in float, in order",
   for (size_t i = 0; i < c.size(); ++i) c[i] = float(i) / 7.0f - 10.0f;
   const Tensor ta = device_of(a), tb = device_of(b), tc = device_of(c);
   Tensor td({16 * 16}, Device::CUDA);
+  const emu::Schedule saved = emu::schedule();
+  emu::set_schedule({GENERATE(emu::Order::forward, emu::Order::random), 3});  // either element order
   P2P_LAUNCH(mma_16x16x8, 1, 32, ta.data(), tb.data(), tc.data(), td.data());
+  emu::set_schedule(saved);
   const std::vector<float> d = td.to_vector();
   auto truncated = [](float x) {
     uint32_t u;

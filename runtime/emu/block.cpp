@@ -551,6 +551,12 @@ uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, i
   return op.result[lane];
 }
 
+bool unordered_schedule() {
+  const Worker& w = worker();
+  P2P_CHECK(w.current, "CUDA emulation: unordered_schedule() called outside a kernel");
+  return w.launch->schedule.order != Order::forward;
+}
+
 void warp_apply(const char* name, void* operand, WarpFn fn) {
   Worker& w = worker();
   P2P_CHECK(w.current, "CUDA emulation: " << name << " called outside a kernel");

@@ -105,6 +105,9 @@ uint64_t warp_collective(Collective op, unsigned mask, uint64_t value, int arg, 
 // kernel like any collective whose lanes disagree.
 using WarpFn = const char* (*)(void* const* lanes);
 void warp_apply(const char* name, void* operand, WarpFn fn);
+// Whether the running launch's schedule is other than forward (runtime/emu/mma.h then reverses the
+// order of the elements in each lane's fragment).
+bool unordered_schedule();
 
 template <class T>
 T shuffle(Collective op, unsigned mask, T var, int arg, int width) {

@@ -13,8 +13,11 @@
 //                                      x[4..7] the same four at columns + 8
 // The row_major / col_major of matrix_a and matrix_b, and the layout_t of an accumulator's load or
 // store, say only how the matrix lies in memory (element (r, c) at p[r ldm + c] or p[c ldm + r]).
-// tests/test_emulation.cpp checks the layout by loading known matrices; a kernel that reads a
-// fragment element by its position would compute something else on a GPU, which is why ours never do.
+// That is the layout under the forward schedule (P2P_EMU_SCHEDULE). Under the reverse and random
+// schedules each lane holds its elements in reverse order (x[i] is the element above's
+// x[num_elements - 1 - i]), so that a kernel which reads a fragment element by its position, and
+// would compute something else on a GPU, gives other bits under the op tests' determinism checks
+// instead of passing by accident. tests/test_emulation.cpp checks both orders by loading known matrices.
 //
 // Each _sync call is a collective of the whole warp (p2p::emu::warp_apply, one exchange per call):
 // all 32 lanes must call it, with the same pointer, ldm and layout, or the kernel fails naming the
@@ -106,14 +109,18 @@ inline const char* check_uniform(void* const* lanes) {
   return nullptr;
 }
 
+// Element i of a lane's fragment of Count in the running launch's order (see the top).
+inline int element(int i, int count, bool reversed) { return reversed ? count - 1 - i : i; }
+
 // Every lane's elements from or to memory; pos: the fragment's layout.
 template <int Count, Pos (*pos)(int, int)>
 const char* transfer(void* const* lanes) {
   if (const char* err = check_uniform(lanes)) return err;
+  const bool rev = p2p::emu::unordered_schedule();
   for (int l = 0; l < 32; ++l) {
     const Transfer& t = *static_cast<const Transfer*>(lanes[l]);
     for (int i = 0; i < Count; ++i) {
-      const Pos e = pos(l, i);
+      const Pos e = pos(l, element(i, Count, rev));
       const size_t off = t.row_major ? size_t(e.row) * t.ldm + e.col : size_t(e.col) * t.ldm + e.row;
       if (t.load)
         t.x[i] = t.load[off];
@@ -131,15 +138,16 @@ struct Mma {
 
 inline const char* mma(void* const* lanes) {
   float A[16][8], B[8][16], C[16][16];
+  const bool rev = p2p::emu::unordered_schedule();
   for (int l = 0; l < 32; ++l) {
     const Mma& m = *static_cast<const Mma*>(lanes[l]);
     for (int i = 0; i < 4; ++i) {
-      const Pos pa = a_pos(l, i), pb = b_pos(l, i);
+      const Pos pa = a_pos(l, element(i, 4, rev)), pb = b_pos(l, element(i, 4, rev));
       A[pa.row][pa.col] = tf32_bits(m.a[i]);
       B[pb.row][pb.col] = tf32_bits(m.b[i]);
     }
     for (int i = 0; i < 8; ++i) {
-      const Pos pc = c_pos(l, i);
+      const Pos pc = c_pos(l, element(i, 8, rev));
       C[pc.row][pc.col] = m.c[i];
     }
   }
@@ -149,7 +157,7 @@ inline const char* mma(void* const* lanes) {
   for (int l = 0; l < 32; ++l) {
     const Mma& m = *static_cast<const Mma*>(lanes[l]);
     for (int i = 0; i < 8; ++i) {
-      const Pos pc = c_pos(l, i);
+      const Pos pc = c_pos(l, element(i, 8, rev));
       m.d[i] = C[pc.row][pc.col];
     }
   }
