@@ -57,6 +57,18 @@ void set_conv_precision(ConvPrecision p);
 ConvPrecision conv_precision();
 const char* conv_precision_name(ConvPrecision p);          // "fp32" or "tf32"
 ConvPrecision parse_conv_precision(const std::string& s);  // "fp32" or "tf32"; else an error naming --precision
+// The precision for the scope's lifetime, then the previous one again (for a command or a test case
+// inside a longer-lived process).
+class ConvPrecisionScope {
+ public:
+  explicit ConvPrecisionScope(ConvPrecision p) : saved_(conv_precision()) { set_conv_precision(p); }
+  ~ConvPrecisionScope() { set_conv_precision(saved_); }
+  ConvPrecisionScope(const ConvPrecisionScope&) = delete;
+  ConvPrecisionScope& operator=(const ConvPrecisionScope&) = delete;
+
+ private:
+  ConvPrecision saved_;
+};
 
 namespace cuda {
 // The CUDA kernels index in 32-bit ints. Sizes inside one image or the weight tensor (C*H*W, K*P*Q,

@@ -70,11 +70,7 @@ int64_t longest_sum(int n, int cin, int cout, int r, int s, int64_t in_hw, int64
 template <class Run>
 void set_precision(OpCase& c, ConvPrecision p, Run run) {
   c.run = [p, run](std::vector<Tensor>& t) {
-    struct Restore {
-      ConvPrecision saved = conv_precision();
-      ~Restore() { set_conv_precision(saved); }
-    } restore;
-    set_conv_precision(p);
+    const ConvPrecisionScope scope(p);
     run(t);
   };
   if (p == ConvPrecision::fp32) return;

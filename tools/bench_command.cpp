@@ -140,7 +140,7 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
   t.crop_size = o.size;
   t.load_size = 2 * static_cast<int>(o.size * 286.0 / 512.0 + 0.5);  // 286 for 256, as the official scale
   const Device dev = resolve_device(o.device);
-  set_conv_precision(parse_conv_precision(o.precision));
+  const ConvPrecisionScope precision(parse_conv_precision(o.precision));
 
   std::ofstream json;
   if (!o.json.empty()) {

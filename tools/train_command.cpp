@@ -112,7 +112,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   kind.validate();
   const Device dev = resolve_device(o.device);
   o.device = device_name(dev);
-  set_conv_precision(parse_conv_precision(o.precision));
+  const ConvPrecisionScope precision(parse_conv_precision(o.precision));
 
   const fs::path dir = fs::path(o.checkpoints_dir) / o.name;
   const fs::path latest = dir / "latest.safetensors";
