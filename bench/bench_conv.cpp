@@ -14,7 +14,9 @@
 // timed interval; cuDNN runs with beta = 0 (it writes dw), its fastest mode. No bias anywhere: the
 // conv itself is what is compared. Counters: GFLOP/s from ConvGeom::flops (2 N K P Q C R S, the
 // same for all three products). Benchmark names: conv/<layer:shape>/n<batch>/<op>/<impl>, impl one
-// of ours, cudnn_fp32, cudnn_tf32 (see cudnn_util.h); bench/to_markdown.py pairs them up.
+// of ours (the FP32 SIMT kernels), ours_tf32 (the TF32 tensor-core kernels, ConvPrecision::tf32),
+// cudnn_fp32, cudnn_tf32 (see cudnn_util.h); bench/to_markdown.py pairs ours with cudnn_fp32 and
+// ours_tf32 with cudnn_tf32.
 #include <memory>
 #include <string>
 
@@ -114,7 +116,10 @@ void run_ours(const ConvLayer& l, ConvCase& c, Prod p) {
   }
 }
 
-void bench_ours(benchmark::State& state, const ConvLayer& l, int n, const std::string& key, Prod p) {
+// Ours at precision `prec`: the process-wide setting (kernels/conv2d.h), set for this benchmark's runs.
+void bench_ours(benchmark::State& state, const ConvLayer& l, int n, const std::string& key, Prod p,
+                ConvPrecision prec) {
+  set_conv_precision(prec);
   ConvCase& c = conv_case(key, geom(l, n));
   auto reset = [&] {
     if (p == Prod::bwd_filter) c.dw.zero_async();  // ours accumulates: dw +=
@@ -178,7 +183,9 @@ void register_all() {
                              Prod::bwd_filter};
       for (Prod p : order) {
         const std::string base = key + "/" + op_name(l, p) + "/";
-        configure(benchmark::RegisterBenchmark((base + "ours").c_str(), bench_ours, l, n, key, p));
+        for (ConvPrecision prec : {ConvPrecision::fp32, ConvPrecision::tf32})
+          configure(benchmark::RegisterBenchmark((base + (prec == ConvPrecision::tf32 ? "ours_tf32" : "ours")).c_str(),
+                                                 bench_ours, l, n, key, p, prec));
         for (Math m : {Math::fp32, Math::tf32})
           configure(benchmark::RegisterBenchmark((base + math_name(m)).c_str(), bench_cudnn, l, n, key, p, m));
       }

@@ -7,9 +7,10 @@ Usage:
   bench/to_markdown.py conv.json --stdout                            # print only
 
 Benchmark names are family/shape/batch/op/impl (Google Benchmark appends /manual_time); impl is
-"ours", a fp32 twin (cudnn_fp32, cudnn, cudnn_relu, cublas_yardstick) or the TF32 twin (cudnn_tf32).
-One row per (family, shape, batch, op): the times in ms and the ratios ours / twin, so a ratio
-below 1 means ours is faster. With --benchmark_repetitions the median aggregate is used; repeated
+"ours", "ours_tf32" (our TF32 tensor-core variant, where there is one), a fp32 twin (cudnn_fp32,
+cudnn, cudnn_relu, cublas_yardstick) or the TF32 twin (cudnn_tf32). One row per (family, shape,
+batch, op): the times in ms and the ratios ours / fp32 twin and ours_tf32 (else ours) / TF32 twin,
+so a ratio below 1 means ours is faster. With --benchmark_repetitions the median aggregate is used; repeated
 iteration runs without aggregates are reduced to their median too. The tables replace the text
 between the markers <!-- results:begin --> and <!-- results:end --> of the README.
 """
@@ -125,25 +126,29 @@ def render(rows, contexts):
         families.setdefault(key[0], []).append((key, row))
     for family, items in families.items():
         out += ["", f"### {FAMILY_TITLES.get(family, family)}", ""]
-        out.append("| shape | batch | op | ours ms | ours rate | twin | twin fp32 ms | twin TF32 ms | ours / fp32 | ours / TF32 |")
-        out.append("|---|---|---|---:|---:|---|---:|---:|---:|---:|")
+        out.append(
+            "| shape | batch | op | ours ms | ours rate | ours TF32 ms | twin | twin fp32 ms | twin TF32 ms | "
+            "ours / fp32 | ours TF32 / TF32 |"
+        )
+        out.append("|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|")
         r32s, rtfs = [], []
         for (_, shape, batch, op), row in items:
-            ours = row.get("ours")
+            ours, ours_tf32 = row.get("ours"), row.get("ours_tf32")
             fp32_name = next((i for i in row if i in FP32_IMPLS), None)
             fp32 = row.get(fp32_name) if fp32_name else None
             tf32 = next((row[i] for i in row if i in TF32_IMPLS), None)
-            r32, rtf = ratio(ours, fp32), ratio(ours, tf32)
+            r32, rtf = ratio(ours, fp32), ratio(ours_tf32 or ours, tf32)
             r32s.append(r32)
             rtfs.append(rtf)
             out.append(
-                f"| {shape} | {batch} | {op} | {fmt_ms(ours)} | {rate(ours)} | {fp32_name or '-'} | {fmt_ms(fp32)} | "
+                f"| {shape} | {batch} | {op} | {fmt_ms(ours)} | {rate(ours)} | {fmt_ms(ours_tf32)} | {fp32_name or '-'} | "
+                f"{fmt_ms(fp32)} | "
                 f"{fmt_ms(tf32)} | {'-' if r32 is None else f'{r32:.2f}'} | {'-' if rtf is None else f'{rtf:.2f}'} |"
             )
         g32, gtf = geomean(r32s), geomean(rtfs)
         summary = f"Geometric mean of ours / fp32 twin: {'-' if g32 is None else f'{g32:.2f}'}"
         if gtf is not None:
-            summary += f"; of ours / TF32 twin: {gtf:.2f}"
+            summary += f"; of ours TF32 (else ours) / TF32 twin: {gtf:.2f}"
         out += ["", summary + " (below 1: ours faster)."]
     return "\n".join(out) + "\n"
 

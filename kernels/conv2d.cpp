@@ -7,6 +7,7 @@
 #include "kernels/conv2d.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "kernels/conv_taps.h"
 #include "runtime/dispatch.h"
@@ -117,6 +118,19 @@ P2P_INSTANTIATE(double)
 #undef P2P_INSTANTIATE
 
 }  // namespace ref
+
+namespace {
+std::atomic<ConvPrecision> g_precision{ConvPrecision::fp32};  // conv2d.h: exact until asked
+}  // namespace
+
+void set_conv_precision(ConvPrecision p) { g_precision = p; }
+ConvPrecision conv_precision() { return g_precision; }
+const char* conv_precision_name(ConvPrecision p) { return p == ConvPrecision::tf32 ? "tf32" : "fp32"; }
+ConvPrecision parse_conv_precision(const std::string& s) {
+  if (s == "fp32") return ConvPrecision::fp32;
+  if (s == "tf32") return ConvPrecision::tf32;
+  P2P_FAIL("--precision '" << s << "': expected fp32 or tf32");
+}
 
 ConvGeom conv2d_geom(const Tensor& x, const Tensor& w, int stride, int pad) {
   check_rank(x, 4, "conv2d input x");

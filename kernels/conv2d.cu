@@ -36,8 +36,15 @@
 // atomics, so every result is bitwise reproducible. Offsets of whole images are 64-bit; indices
 // inside one image (or one weight tensor) and over the GEMM extents are 32-bit, which the launchers
 // check (check_sizes, conv2d.h; the extent limit is derived below the tile kernel).
+//
+// With ConvPrecision::tf32 (conv2d.h) every GEMM runs on the tensor cores instead (conv_tc.cuh: the
+// same ops, Stage and chunks, WMMA math on operands rounded to TF32, fp32 sums); the SIMT kernel is
+// the exact path (fp32).
+#include <mma.h>
+
 #include <algorithm>
 #include <climits>
+#include <type_traits>
 
 #include "kernels/conv2d.h"
 #include "runtime/launch.h"
@@ -84,50 +91,67 @@ __device__ __forceinline__ void load_vec(const float* p, float (&v)[N]) {
 // Op interface: kAMFast (A loaded with m fastest across threads, else kk fastest; B is always loaded
 // kk fastest), KIdx kidx(kk) (a decomposed reduction index; no memory access), ARow arow(m),
 // BCol bcol(n), float a(ARow, KIdx), float b(KIdx, BCol), ORow orow(m), store(ORow, n, chunk, value).
-template <class Op, class T>
-__global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, const GemmShape gs) {
-  constexpr int BM = T::BM, BN = T::BN, TM = T::TM, TN = T::TN;
-  __shared__ __align__(16) float As[2][kBK][BM + kPadSmem];
-  __shared__ __align__(16) float Bs[2][kBK][BN + kPadSmem];
-  __shared__ typename Op::KIdx kid[2][kBK];
-
-  constexpr bool kMF = Op::kAMFast;
+//
+// Stage: how a block of either tile kernel (this SIMT one, or the tensor-core one of conv_tc.cuh)
+// brings its A (BM x kBK, stored kk-major: As[kk][m]) and B (kBK x BN: Bs[kk][n]) tiles of one
+// reduction step from global memory through registers into shared memory, double-buffered: load()
+// reads step i + 1 into registers before the math of step i, store() writes them to the other
+// buffer after it. kTf32: stored rounded to TF32 (cvt.rna), so that the tensor cores multiply the
+// operands the tests' TF32 reference rounds in the same way.
+template <class Op, class T, bool kTf32 = false>
+struct Stage {
+  static constexpr int BM = T::BM, BN = T::BN;
+  static constexpr bool kMF = Op::kAMFast;
   static_assert(!kMF || kThreads % BM == 0, "m-fast A loads: whole rows of the tile per thread group");
   // Loads per thread and reduction step: A has kBK * BM elements, B kBK * BN (in a narrow tile fewer
   // than kThreads: threads past them load no B).
-  constexpr int kALoads = kBK * BM / kThreads, kBLoads = (kBK * BN + kThreads - 1) / kThreads;
-  constexpr int kARows = kMF ? 1 : kALoads;
-  const int t = threadIdx.x;
-  const int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
-  const int kbeg = blockIdx.z * gs.chunk;
-  const int kend = min(gs.kred, kbeg + gs.chunk);
-  const int ntiles = (kend - kbeg + kBK - 1) / kBK;
+  static constexpr int kALoads = kBK * BM / kThreads, kBLoads = (kBK * BN + kThreads - 1) / kThreads;
+  static constexpr int kARows = kMF ? 1 : kALoads;
+  using ATiles = float[2][kBK][BM + kPadSmem];
+  using BTiles = float[2][kBK][BN + kPadSmem];
+  using KIdxs = typename Op::KIdx[2][kBK];
+
+  const Op& op;
+  ATiles& As;
+  BTiles& Bs;
+  KIdxs& kid;
+  const int t, kbeg, kend, ntiles;
+  typename Op::ARow arow[kARows];
+  bool avalid[kARows];
+  typename Op::BCol bcol[kBLoads];
+  bool bvalid[kBLoads], bstore[kBLoads];
+  float ra[kALoads], rb[kBLoads];
 
   // This thread's loads. A (BM x kBK): m-fast: row t % BM, columns t / BM + (kThreads / BM) e;
   // kk-fast: column t % kBK, rows t / kBK + 16e. B (kBK x BN): row t % kBK, columns t / kBK + 16e < BN.
-  typename Op::ARow arow[kARows];
-  bool avalid[kARows];
+  __device__ Stage(const Op& o, const GemmShape& gs, ATiles& as, BTiles& bs, KIdxs& k)
+      : op(o),
+        As(as),
+        Bs(bs),
+        kid(k),
+        t(threadIdx.x),
+        kbeg(blockIdx.z * gs.chunk),
+        kend(min(gs.kred, kbeg + gs.chunk)),
+        ntiles((kend - kbeg + kBK - 1) / kBK) {
+    const int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
 #pragma unroll
-  for (int e = 0; e < kARows; ++e) {
-    const int m = m0 + (kMF ? t % BM : t / kBK + 16 * e);
-    avalid[e] = m < gs.m;
-    arow[e] = op.arow(avalid[e] ? m : 0);
-  }
-  typename Op::BCol bcol[kBLoads];
-  bool bvalid[kBLoads], bstore[kBLoads];
+    for (int e = 0; e < kARows; ++e) {
+      const int m = m0 + (kMF ? t % BM : t / kBK + 16 * e);
+      avalid[e] = m < gs.m;
+      arow[e] = op.arow(avalid[e] ? m : 0);
+    }
 #pragma unroll
-  for (int e = 0; e < kBLoads; ++e) {
-    bstore[e] = kBK * BN >= kThreads || t / kBK + 16 * e < BN;  // a constant true in a wide tile
-    const int n = n0 + t / kBK + 16 * e;
-    bvalid[e] = bstore[e] && n < gs.n;
-    bcol[e] = op.bcol(bvalid[e] ? n : 0);
+    for (int e = 0; e < kBLoads; ++e) {
+      bstore[e] = kBK * BN >= kThreads || t / kBK + 16 * e < BN;  // a constant true in a wide tile
+      const int n = n0 + t / kBK + 16 * e;
+      bvalid[e] = bstore[e] && n < gs.n;
+      bcol[e] = op.bcol(bvalid[e] ? n : 0);
+    }
   }
-
-  float ra[kALoads], rb[kBLoads];
-  auto index = [&](int tile, int slot) {
+  __device__ void index(int tile, int slot) {
     if (t < kBK && tile < ntiles) kid[slot][t] = op.kidx(kbeg + tile * kBK + t);
-  };
-  auto load = [&](int tile, int slot) {
+  }
+  __device__ void load(int tile, int slot) {
     const int k0 = kbeg + tile * kBK;
 #pragma unroll
     for (int e = 0; e < kALoads; ++e) {
@@ -139,33 +163,59 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, co
     const bool kv = k0 + kl < kend;
 #pragma unroll
     for (int e = 0; e < kBLoads; ++e) rb[e] = bvalid[e] && kv ? op.b(kid[slot][kl], bcol[e]) : 0.0f;
-  };
-  auto store = [&](int buf) {
+  }
+  __device__ static float staged(float v) {
+    if constexpr (kTf32)
+      return nvcuda::wmma::__float_to_tf32(v);
+    else
+      return v;
+  }
+  __device__ void store(int buf) {
 #pragma unroll
     for (int e = 0; e < kALoads; ++e) {
       if (kMF)
-        As[buf][t / BM + (kThreads / BM) * e][t % BM] = ra[e];
+        As[buf][t / BM + (kThreads / BM) * e][t % BM] = staged(ra[e]);
       else
-        As[buf][t % kBK][t / kBK + 16 * e] = ra[e];
+        As[buf][t % kBK][t / kBK + 16 * e] = staged(ra[e]);
     }
 #pragma unroll
     for (int e = 0; e < kBLoads; ++e)
-      if (bstore[e]) Bs[buf][t % kBK][t / kBK + 16 * e] = rb[e];
-  };
+      if (bstore[e]) Bs[buf][t % kBK][t / kBK + 16 * e] = staged(rb[e]);
+  }
+  // The first step's indices and tiles in buffer 0, the second's indices in slot 1.
+  __device__ void start() {
+    index(0, 0);
+    index(1, 1);
+    __syncthreads();
+    load(0, 0);
+    store(0);
+    __syncthreads();
+  }
+  // After the math of step `tile` (buffer cur): the next step's tiles into the other buffer, the
+  // indices of the step after it into slot cur (which held step `tile`'s, no longer read); then the barrier.
+  __device__ void advance(int tile, int cur) {
+    if (tile + 1 < ntiles) store(cur ^ 1);
+    index(tile + 2, cur);
+    __syncthreads();
+  }
+};
 
-  index(0, 0);
-  index(1, 1);
-  __syncthreads();
-  load(0, 0);
-  store(0);
-  __syncthreads();
+template <class Op, class T>
+__global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, const GemmShape gs) {
+  constexpr int BM = T::BM, BN = T::BN, TM = T::TM, TN = T::TN;
+  __shared__ __align__(32) float As[2][kBK][BM + kPadSmem];
+  __shared__ __align__(32) float Bs[2][kBK][BN + kPadSmem];
+  __shared__ typename Op::KIdx kid[2][kBK];
+  Stage<Op, T> st(op, gs, As, Bs, kid);
+  st.start();
 
   // Thread (tm, tn) owns rows m0 + TM tm + i and columns n0 + TN tn + j, i < TM, j < TN.
+  const int t = threadIdx.x, m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;
   const int tm = t % (BM / TM), tn = t / (BM / TM);
   float acc[TM][TN] = {};
-  for (int tile = 0; tile < ntiles; ++tile) {
+  for (int tile = 0; tile < st.ntiles; ++tile) {
     const int cur = tile & 1;
-    if (tile + 1 < ntiles) load(tile + 1, cur ^ 1);
+    if (tile + 1 < st.ntiles) st.load(tile + 1, cur ^ 1);
 #pragma unroll
     for (int kk = 0; kk < kBK; ++kk) {
       float av[TM], bv[TN];
@@ -176,9 +226,7 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, co
 #pragma unroll
         for (int j = 0; j < TN; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
     }
-    if (tile + 1 < ntiles) store(cur ^ 1);
-    index(tile + 2, cur);  // slot cur held tile `tile`'s indices, no longer read
-    __syncthreads();
+    st.advance(tile, cur);
   }
 
 #pragma unroll
@@ -193,6 +241,10 @@ __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, co
     }
   }
 }
+
+// The tensor-core twin of implicit_gemm_kernel, on the same Stage (included here, inside this
+// anonymous namespace, so that it sees Stage and the tiles).
+#include "kernels/conv_tc.cuh"
 
 __device__ __forceinline__ bool in_range(int i, int n) { return static_cast<unsigned>(i) < static_cast<unsigned>(n); }
 
@@ -373,16 +425,26 @@ void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
   const dim3 grid((gs.m + T::BM - 1) / T::BM, (gs.n + T::BN - 1) / T::BN, chunks);
   P2P_CHECK(grid.y <= 65535 && grid.z <= 65535,
             "conv2d CUDA: GEMM of " << gs.m << " x " << gs.n << " in " << chunks << " chunks exceeds the grid limits");
-  P2P_LAUNCH((implicit_gemm_kernel<Op, T>), grid, kThreads, op, gs);
+  if constexpr (is_tc_tile<T>::value)
+    P2P_LAUNCH((tc_gemm_kernel<Op, T>), grid, kThreads, op, gs);
+  else
+    P2P_LAUNCH((implicit_gemm_kernel<Op, T>), grid, kThreads, op, gs);
 }
 
-// forward and backward-data (one reduction chunk): the narrow tile when the columns fit it.
+// forward and backward-data (one reduction chunk): by the process-wide precision, the tensor-core
+// or the SIMT kernel, each with its narrow tile when the columns fit it.
 template <class Op>
 void launch_gemm(const Op& op, const GemmShape& gs) {
-  if (gs.n <= NarrowTile::BN)
+  if (conv_precision() == ConvPrecision::tf32) {
+    if (gs.n <= TcNarrowTile::BN)
+      launch_gemm<TcNarrowTile>(op, gs, 1);
+    else
+      launch_gemm<TcWideTile>(op, gs, 1);
+  } else if (gs.n <= NarrowTile::BN) {
     launch_gemm<NarrowTile>(op, gs, 1);
-  else
+  } else {
     launch_gemm<WideTile>(op, gs, 1);
+  }
 }
 
 // The GEMM extent limit (check_sizes in conv2d.h enforces it). With E >= m, n, kred, the largest
@@ -397,7 +459,11 @@ void launch_gemm(const Op& op, const GemmShape& gs) {
 //   2 E + kBK - 2 <= INT_MAX,  E <= (INT_MAX - (kBK - 2)) / 2 = 1073741816.
 // Indices inside one image or the weight tensor stay below its size, which must fit an int.
 static_assert(kMaxGemmExtent == (INT_MAX - (kBK - 2)) / 2, "conv2d.h's kMaxGemmExtent must follow kBK");
-static_assert(kMaxGemmExtent + std::max({WideTile::BM, WideTile::BN, NarrowTile::BM, NarrowTile::BN}) - 1 <= INT_MAX,
+static_assert(kMaxGemmExtent +
+                      std::max({WideTile::BM, WideTile::BN, NarrowTile::BM, NarrowTile::BN, TcNarrowTile::BM,
+                                TcNarrowTile::BN}) -
+                      1 <=
+                  INT_MAX,
               "the tile rows and columns must fit an int");
 
 // dw[i] += sum_z ws[z][i], z in order.
@@ -478,7 +544,12 @@ void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, 
   const int chunks = (kred + chunk - 1) / chunk;
   const int64_t size = g.w_size();
   float* ws = workspace(chunks * size);
-  launch_gemm<WideTile>(BackwardWeightOp{Dims(g), x, dy, ws}, GemmShape{m, n, kred, chunk}, chunks);
+  // The chunks above follow WideTile's 64 x 64 blocks, which TcWideTile shares.
+  const BackwardWeightOp op{Dims(g), x, dy, ws};
+  if (conv_precision() == ConvPrecision::tf32)
+    launch_gemm<TcWideTile>(op, GemmShape{m, n, kred, chunk}, chunks);
+  else
+    launch_gemm<WideTile>(op, GemmShape{m, n, kred, chunk}, chunks);
   P2P_LAUNCH(sum_chunks_kernel, grid_for(size, 256), 256, size, chunks, ws, dw);
 }
 

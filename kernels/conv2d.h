@@ -13,6 +13,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <string>
 
 #include "runtime/check.h"
 #include "runtime/tensor.h"
@@ -42,6 +43,32 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw);
 template <typename T>
 void bias_backward(int n, int k, int64_t n_hw, const T* dy, T* db);
 }  // namespace ref
+
+// The arithmetic of the CUDA convolutions (conv2d and conv_transpose2d, every pass):
+//   fp32  the FP32 SIMT kernels: float products, float sums (the exact path)
+//   tf32  the tensor-core kernels (conv_tc.cuh): both factors of each product rounded to TF32, 10
+//         mantissa bits (runtime/tf32.h), the products summed in float; as PyTorch's convolutions by
+//         default (torch.backends.cudnn.allow_tf32)
+// A process-wide setting that every CUDA conv launch reads, like allow_tf32. It starts at fp32, so
+// that a library user or a test gets TF32 only by asking; the gan tool asks by default (--precision).
+// The CPU reference is always exact.
+enum class ConvPrecision { fp32, tf32 };
+void set_conv_precision(ConvPrecision p);
+ConvPrecision conv_precision();
+const char* conv_precision_name(ConvPrecision p);          // "fp32" or "tf32"
+ConvPrecision parse_conv_precision(const std::string& s);  // "fp32" or "tf32"; else an error naming --precision
+// The precision for the scope's lifetime, then the previous one again (for a command or a test case
+// inside a longer-lived process).
+class ConvPrecisionScope {
+ public:
+  explicit ConvPrecisionScope(ConvPrecision p) : saved_(conv_precision()) { set_conv_precision(p); }
+  ~ConvPrecisionScope() { set_conv_precision(saved_); }
+  ConvPrecisionScope(const ConvPrecisionScope&) = delete;
+  ConvPrecisionScope& operator=(const ConvPrecisionScope&) = delete;
+
+ private:
+  ConvPrecision saved_;
+};
 
 namespace cuda {
 // The CUDA kernels index in 32-bit ints. Sizes inside one image or the weight tensor (C*H*W, K*P*Q,

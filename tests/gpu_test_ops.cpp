@@ -55,7 +55,12 @@ void all_modes(const std::vector<OpCase>& cases, bool with_gradients = true) {
 }  // namespace
 
 TEST_CASE("conv CUDA kernels: reference, determinism, gradients", "[gpu][ops][conv]") {
-  all_modes(conv_cases(shape_set()));
+  all_modes(conv_cases(shape_set(), ConvPrecision::fp32));
+}
+// The TF32 tensor-core kernels: against the reference on TF32 factors and within the TF32 bound of
+// the exact one (op_harness.cpp), and deterministic; the gradient modes run on the FP32 cases.
+TEST_CASE("conv TF32 CUDA kernels: reference, determinism", "[gpu][ops][conv][tf32]") {
+  all_modes(conv_cases(shape_set(), ConvPrecision::tf32), /*with_gradients=*/false);
 }
 TEST_CASE("norm CUDA kernels: reference, determinism, gradients", "[gpu][ops][norm]") {
   all_modes(norm_cases(shape_set()));

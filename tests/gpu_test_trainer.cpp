@@ -12,6 +12,7 @@
 #include "data/aligned_dataset.h"
 #include "data/loader.h"
 #include "data/synthetic.h"
+#include "kernels/conv2d.h"
 #include "models/pix2pix.h"
 #include "runtime/allocator.h"
 #include "runtime/device.h"
@@ -155,6 +156,9 @@ TEST_CASE("gan train --device cuda runs the CUDA kernels and says where", "[trai
   CHECK(r.out.find("device: cuda (" + cuda_device_info() + ")") != std::string::npos);
   if (cuda_emulated()) CHECK(r.out.find("CUDA emulation: kernels run on the CPU") != std::string::npos);
   CHECK(fs::exists(dir / "ck" / "tiny" / "latest.safetensors"));
+  // It trained at the default --precision tf32, and gave the process its exact convolutions back.
+  CHECK(r.out.find("precision: tf32") != std::string::npos);
+  CHECK(conv_precision() == ConvPrecision::fp32);
   fs::remove_all(dir);
 }
 

@@ -7,7 +7,8 @@
 //                          backward with dy = u                                    (test_ops, CPU)
 //   entry vs reference     `run` (outputs NaN-poisoned first) against the double reference computed
 //                          from the same float inputs: inf-norm relative error <= tol, per output;
-//                          on CPU tensors (test_ops) and on CUDA tensors (gpu_test_ops)
+//                          on CPU tensors (test_ops) and on CUDA tensors (gpu_test_ops); a TF32 case
+//                          twice: on TF32 factors at tol, and exact within a derived bound (Tf32Reference)
 //   determinism            the CUDA run again, under other thread schedules (emulation) and with
 //                          the grid capped so that every grid-stride loop makes several passes:
 //                          the same bits                                           (gpu_test_ops)
@@ -24,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/conv2d.h"
 #include "models/layers.h"
 #include "runtime/tensor.h"
 
@@ -58,6 +60,21 @@ struct OpGrad {
   float device_h = 1e-2f;
 };
 
+using ElementFn = std::function<double(const Arrays&, size_t out, int64_t i)>;
+
+// The references of a case whose products are of factors rounded to TF32 (10 mantissa bits, the
+// tensor-core convolutions) and summed in float: check_entry_vs_reference compares its outputs (a)
+// with `reference` (or `element`): the double reference of the factors rounded as the kernels round
+// them (runtime/tf32.h), at the case's tol, so only float summation error remains and an index or
+// layout bug shows as in FP32; and (b) with the case's own exact reference, within the TF32 bound
+// derived in op_harness.cpp from the mantissa and `longest_sum`, the most products summed into one
+// output.
+struct Tf32Reference {
+  std::function<void(Arrays&)> reference;
+  ElementFn element;  // set when the case's is
+  int64_t longest_sum = 0;
+};
+
 struct OpCase {
   std::string name;
   std::vector<OpArg> args;
@@ -68,8 +85,9 @@ struct OpCase {
   std::optional<OpGrad> grad;
   // For large cases: the reference value of element i of args[out], from the inputs alone; then a
   // sample of elements is compared instead of running `reference` in full.
-  std::function<double(const Arrays&, size_t out, int64_t i)> element;
-  bool misaligned = false;  // device tensors start one float past a 16-byte boundary (scalar paths)
+  ElementFn element;
+  std::optional<Tf32Reference> tf32;  // a case run on TF32 tensor cores (see Tf32Reference)
+  bool misaligned = false;            // device tensors start one float past a 16-byte boundary (scalar paths)
 
   size_t index(const std::string& arg) const;  // throws on an unknown name
 };
@@ -84,7 +102,9 @@ std::vector<ConvLayer> pix2pix_layers(ShapeSet set);
 // block at 32x32 (reduced).
 std::vector<ConvLayer> cyclegan_layers(ShapeSet set);
 
-std::vector<OpCase> conv_cases(ShapeSet set);
+// conv2d and conv_transpose2d, the CUDA kernels at precision p (TF32 cases are named "[tf32]"
+// and carry their TF32 references); the CPU runs the exact reference at either.
+std::vector<OpCase> conv_cases(ShapeSet set, ConvPrecision p);
 std::vector<OpCase> norm_cases(ShapeSet set);
 std::vector<OpCase> pointwise_cases(ShapeSet set);
 std::vector<OpCase> pad_cases(ShapeSet set);

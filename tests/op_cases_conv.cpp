@@ -8,6 +8,7 @@
 #include "models/patchgan.h"
 #include "models/resnet_generator.h"
 #include "models/unet.h"
+#include "runtime/tf32.h"
 #include "tests/op_case.h"
 
 namespace p2p::testing {
@@ -48,31 +49,56 @@ std::vector<OpArg> conv_args(const Shape& xs, const Shape& ws, const Shape& ys, 
   return args;
 }
 
-OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled, bool bias = true) {
-  OpCase c;
-  c.name = geom_str("conv2d", g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.stride, g.pad, bias);
-  c.args = conv_args({g.n, g.c, g.h, g.w}, {g.k, g.c, g.r, g.s}, {g.n, g.k, g.p(), g.q()}, bias ? g.k : 0);
-  c.reference = [g, bias](Arrays& a) {
-    ref::conv2d_forward<double>(g, a[X].data(), a[W].data(), bias ? a[B].data() : nullptr, a[Y].data());
-    ref::conv2d_backward_data<double>(g, a[DY].data(), a[W].data(), a[DX].data());
-    ref::conv2d_backward_weight<double>(g, a[X].data(), a[DY].data(), a[DW].data());
-    if (bias) ref::bias_backward<double>(g.n, g.k, int64_t(g.p()) * g.q(), a[DY].data(), a[DB].data());
+// A product's factor as the kernels multiply it: the float, or with tf32 its TF32 rounding.
+double factor(double v, bool tf32) { return tf32 ? double(tf32_round(float(v))) : v; }
+std::vector<double> factors(const std::vector<double>& v, bool tf32) {
+  std::vector<double> f(v.size());
+  for (size_t i = 0; i < v.size(); ++i) f[i] = factor(v[i], tf32);
+  return f;
+}
+
+// The longest sum of products of one output among a convolution's GEMMs, an upper bound over conv2d
+// (C R S forward, K R S backward-data, N P Q backward-weight) and conv_transpose2d (the same with
+// the roles exchanged): cin, cout, the kernel and both sides' pixels.
+int64_t longest_sum(int n, int cin, int cout, int r, int s, int64_t in_hw, int64_t out_hw) {
+  return std::max({int64_t(cin) * r * s, int64_t(cout) * r * s, n * in_hw, n * out_hw});
+}
+
+// The CUDA run at precision p (the setting restored after it, also on an error); the CPU reference
+// ignores it. A TF32 case also gets its references on TF32 factors (OpCase::tf32), and no gradient
+// modes: those run on its FP32 twin, whose kernels index alike.
+template <class Run>
+void set_precision(OpCase& c, ConvPrecision p, Run run) {
+  c.run = [p, run](std::vector<Tensor>& t) {
+    const ConvPrecisionScope scope(p);
+    run(t);
   };
-  c.run = [g, bias](std::vector<Tensor>& t) {
-    conv2d_forward(t[X], t[W], bias ? &t[B] : nullptr, g.stride, g.pad, t[Y]);
-    conv2d_backward_data(t[DY], t[W], g.stride, g.pad, t[DX]);
-    conv2d_backward_weight(t[X], t[DY], g.stride, g.pad, t[DW]);
-    if (bias) bias_backward(t[DY], t[DB]);
-  };
-  c.tol_reason = kTolReason;
-  if (with_grad) c.grad = linear_grad(bias);
-  if (!sampled) return c;
-  // The formulas of kernels/conv2d.h, element by element.
-  c.element = [g, bias](const Arrays& a, size_t out, int64_t i) {
+  if (p == ConvPrecision::fp32) return;
+  c.name += " [tf32]";
+  c.grad.reset();
+}
+
+// conv2d's passes in double, the factors of every product as `tf32` says (the bias gradient is a
+// sum of dy, no product: always dy as it is).
+void conv2d_reference(const ConvGeom& g, bool bias, bool tf32, Arrays& a) {
+  const std::vector<double> x = factors(a[X], tf32), w = factors(a[W], tf32), dy = factors(a[DY], tf32);
+  ref::conv2d_forward<double>(g, x.data(), w.data(), bias ? a[B].data() : nullptr, a[Y].data());
+  ref::conv2d_backward_data<double>(g, dy.data(), w.data(), a[DX].data());
+  ref::conv2d_backward_weight<double>(g, x.data(), dy.data(), a[DW].data());
+  if (bias) ref::bias_backward<double>(g.n, g.k, int64_t(g.p()) * g.q(), a[DY].data(), a[DB].data());
+}
+
+// The formulas of kernels/conv2d.h, element by element, factors as in conv2d_reference.
+ElementFn conv2d_element(const ConvGeom& g, bool bias, bool tf32) {
+  return [g, bias, tf32](const Arrays& a, size_t out, int64_t i) {
     const int P = g.p(), Q = g.q();
-    auto x = [&](int n, int ch, int h, int w) { return a[X][((int64_t(n) * g.c + ch) * g.h + h) * g.w + w]; };
-    auto wt = [&](int k, int ch, int r, int s) { return a[W][((int64_t(k) * g.c + ch) * g.r + r) * g.s + s]; };
-    auto dy = [&](int n, int k, int p, int q) { return a[DY][((int64_t(n) * g.k + k) * P + p) * Q + q]; };
+    auto x = [&](int n, int ch, int h, int w) {
+      return factor(a[X][((int64_t(n) * g.c + ch) * g.h + h) * g.w + w], tf32);
+    };
+    auto wt = [&](int k, int ch, int r, int s) {
+      return factor(a[W][((int64_t(k) * g.c + ch) * g.r + r) * g.s + s], tf32);
+    };
+    auto dy = [&](int n, int k, int p, int q) { return factor(a[DY][((int64_t(n) * g.k + k) * P + p) * Q + q], tf32); };
     double acc = 0.0;
     if (out == Y) {
       const int q = i % Q, p = i / Q % P, k = i / (int64_t(P) * Q) % g.k, n = i / (int64_t(P) * Q * g.k);
@@ -108,35 +134,51 @@ OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled, bool bias = 
     }
     return acc;
   };
+}
+
+OpCase conv2d_case(const ConvGeom& g, bool with_grad, bool sampled, ConvPrecision p, bool bias = true) {
+  OpCase c;
+  c.name = geom_str("conv2d", g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.stride, g.pad, bias);
+  c.args = conv_args({g.n, g.c, g.h, g.w}, {g.k, g.c, g.r, g.s}, {g.n, g.k, g.p(), g.q()}, bias ? g.k : 0);
+  c.reference = [g, bias](Arrays& a) { conv2d_reference(g, bias, false, a); };
+  c.tol_reason = kTolReason;
+  if (with_grad) c.grad = linear_grad(bias);
+  if (sampled) c.element = conv2d_element(g, bias, false);
+  set_precision(c, p, [g, bias](std::vector<Tensor>& t) {
+    conv2d_forward(t[X], t[W], bias ? &t[B] : nullptr, g.stride, g.pad, t[Y]);
+    conv2d_backward_data(t[DY], t[W], g.stride, g.pad, t[DX]);
+    conv2d_backward_weight(t[X], t[DY], g.stride, g.pad, t[DW]);
+    if (bias) bias_backward(t[DY], t[DB]);
+  });
+  if (p == ConvPrecision::tf32)
+    c.tf32 = Tf32Reference{[g, bias](Arrays& a) { conv2d_reference(g, bias, true, a); },
+                           sampled ? conv2d_element(g, bias, true) : ElementFn(),
+                           longest_sum(g.n, g.c, g.k, g.r, g.s, int64_t(g.h) * g.w, int64_t(g.p()) * g.q())};
   return c;
 }
 
-OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled, bool bias = true) {
-  OpCase c;
-  c.name = geom_str("conv_transpose2d", g.n, g.c, g.h, g.w, g.o, g.r, g.s, g.stride, g.pad, bias) +
-           (g.opad ? " output_padding " + std::to_string(g.opad) : "");
+// conv_transpose2d's passes in double, factors as in conv2d_reference.
+void conv_transpose2d_reference(const ConvTGeom& g, bool bias, bool tf32, Arrays& a) {
+  const std::vector<double> x = factors(a[X], tf32), w = factors(a[W], tf32), dy = factors(a[DY], tf32);
+  ref::conv_transpose2d_forward<double>(g, x.data(), w.data(), bias ? a[B].data() : nullptr, a[Y].data());
+  ref::conv_transpose2d_backward_data<double>(g, dy.data(), w.data(), a[DX].data());
+  ref::conv_transpose2d_backward_weight<double>(g, x.data(), dy.data(), a[DW].data());
+  if (bias) ref::bias_backward<double>(g.n, g.o, int64_t(g.ho()) * g.wo(), a[DY].data(), a[DB].data());
+}
+
+// y[n,o,hh,ww] = b[o] + sum over (c, r, s) with hh = i*stride + r - pad, ww = j*stride + s - pad.
+ElementFn conv_transpose2d_element(const ConvTGeom& g, bool bias, bool tf32) {
   const int HO = g.ho(), WO = g.wo();
-  c.args = conv_args({g.n, g.c, g.h, g.w}, {g.c, g.o, g.r, g.s}, {g.n, g.o, HO, WO}, bias ? g.o : 0);
-  c.reference = [g, bias](Arrays& a) {
-    ref::conv_transpose2d_forward<double>(g, a[X].data(), a[W].data(), bias ? a[B].data() : nullptr, a[Y].data());
-    ref::conv_transpose2d_backward_data<double>(g, a[DY].data(), a[W].data(), a[DX].data());
-    ref::conv_transpose2d_backward_weight<double>(g, a[X].data(), a[DY].data(), a[DW].data());
-    if (bias) ref::bias_backward<double>(g.n, g.o, int64_t(g.ho()) * g.wo(), a[DY].data(), a[DB].data());
-  };
-  c.run = [g, bias](std::vector<Tensor>& t) {
-    conv_transpose2d_forward(t[X], t[W], bias ? &t[B] : nullptr, g.stride, g.pad, g.opad, t[Y]);
-    conv_transpose2d_backward_data(t[DY], t[W], g.stride, g.pad, g.opad, t[DX]);
-    conv_transpose2d_backward_weight(t[X], t[DY], g.stride, g.pad, g.opad, t[DW]);
-    if (bias) bias_backward(t[DY], t[DB]);
-  };
-  c.tol_reason = kTolReason;
-  if (with_grad) c.grad = linear_grad(bias);
-  if (!sampled) return c;
-  // y[n,o,hh,ww] = b[o] + sum over (c, r, s) with hh = i*stride + r - pad, ww = j*stride + s - pad.
-  c.element = [g, bias, HO, WO](const Arrays& a, size_t out, int64_t e) {
-    auto x = [&](int n, int ch, int i, int j) { return a[X][((int64_t(n) * g.c + ch) * g.h + i) * g.w + j]; };
-    auto wt = [&](int ch, int o, int r, int s) { return a[W][((int64_t(ch) * g.o + o) * g.r + r) * g.s + s]; };
-    auto dy = [&](int n, int o, int hh, int ww) { return a[DY][((int64_t(n) * g.o + o) * HO + hh) * WO + ww]; };
+  return [g, bias, tf32, HO, WO](const Arrays& a, size_t out, int64_t e) {
+    auto x = [&](int n, int ch, int i, int j) {
+      return factor(a[X][((int64_t(n) * g.c + ch) * g.h + i) * g.w + j], tf32);
+    };
+    auto wt = [&](int ch, int o, int r, int s) {
+      return factor(a[W][((int64_t(ch) * g.o + o) * g.r + r) * g.s + s], tf32);
+    };
+    auto dy = [&](int n, int o, int hh, int ww) {
+      return factor(a[DY][((int64_t(n) * g.o + o) * HO + hh) * WO + ww], tf32);
+    };
     double acc = 0.0;
     if (out == Y) {
       const int ww = e % WO, hh = e / WO % HO, o = e / (int64_t(HO) * WO) % g.o, n = e / (int64_t(HO) * WO * g.o);
@@ -173,16 +215,37 @@ OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled, b
     }
     return acc;
   };
+}
+
+OpCase conv_transpose2d_case(const ConvTGeom& g, bool with_grad, bool sampled, ConvPrecision p, bool bias = true) {
+  OpCase c;
+  c.name = geom_str("conv_transpose2d", g.n, g.c, g.h, g.w, g.o, g.r, g.s, g.stride, g.pad, bias) +
+           (g.opad ? " output_padding " + std::to_string(g.opad) : "");
+  c.args = conv_args({g.n, g.c, g.h, g.w}, {g.c, g.o, g.r, g.s}, {g.n, g.o, g.ho(), g.wo()}, bias ? g.o : 0);
+  c.reference = [g, bias](Arrays& a) { conv_transpose2d_reference(g, bias, false, a); };
+  c.tol_reason = kTolReason;
+  if (with_grad) c.grad = linear_grad(bias);
+  if (sampled) c.element = conv_transpose2d_element(g, bias, false);
+  set_precision(c, p, [g, bias](std::vector<Tensor>& t) {
+    conv_transpose2d_forward(t[X], t[W], bias ? &t[B] : nullptr, g.stride, g.pad, g.opad, t[Y]);
+    conv_transpose2d_backward_data(t[DY], t[W], g.stride, g.pad, g.opad, t[DX]);
+    conv_transpose2d_backward_weight(t[X], t[DY], g.stride, g.pad, g.opad, t[DW]);
+    if (bias) bias_backward(t[DY], t[DB]);
+  });
+  if (p == ConvPrecision::tf32)
+    c.tf32 = Tf32Reference{[g, bias](Arrays& a) { conv_transpose2d_reference(g, bias, true, a); },
+                           sampled ? conv_transpose2d_element(g, bias, true) : ElementFn(),
+                           longest_sum(g.n, g.c, g.o, g.r, g.s, int64_t(g.h) * g.w, int64_t(g.ho()) * g.wo())};
   return c;
 }
 
 // A layer with a reflect_pad reads the padded input: its conv sees (h + 2 reflect_pad) x (w + 2 reflect_pad).
-void add_layer(std::vector<OpCase>& cases, const ConvLayer& l, int batch, bool sampled) {
+void add_layer(std::vector<OpCase>& cases, const ConvLayer& l, int batch, bool sampled, ConvPrecision p) {
   const int h = l.h + 2 * l.reflect_pad, w = l.w + 2 * l.reflect_pad;
   OpCase c = l.transposed
                  ? conv_transpose2d_case({batch, l.cin, h, w, l.cout, l.k, l.k, l.stride, l.pad, l.output_padding},
-                                         false, sampled, l.bias)
-                 : conv2d_case({batch, l.cin, h, w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled, l.bias);
+                                         false, sampled, p, l.bias)
+                 : conv2d_case({batch, l.cin, h, w, l.cout, l.k, l.k, l.stride, l.pad}, false, sampled, p, l.bias);
   c.name = l.name + " batch " + std::to_string(batch) + ": " + c.name;
   cases.push_back(std::move(c));
 }
@@ -222,7 +285,7 @@ std::vector<ConvLayer> cyclegan_layers(ShapeSet set) {
   return layers;
 }
 
-std::vector<OpCase> conv_cases(ShapeSet set) {
+std::vector<OpCase> conv_cases(ShapeSet set, ConvPrecision p) {
   std::vector<OpCase> cases;
   // {n, c, h, w, k, r, s, stride, pad}. Small enough for the double finite differences: odd sizes,
   // batch 1 to 3, stride 1 and 2, padding 0 and 1, kernels 1, 3 and 4 (square or not).
@@ -230,20 +293,20 @@ std::vector<OpCase> conv_cases(ShapeSet set) {
        {ConvGeom{1, 2, 5, 7, 3, 3, 3, 1, 1}, ConvGeom{2, 3, 7, 6, 2, 3, 3, 2, 1}, ConvGeom{3, 2, 6, 5, 3, 1, 1, 1, 0},
         ConvGeom{2, 2, 7, 6, 2, 1, 1, 2, 0}, ConvGeom{2, 3, 9, 8, 2, 4, 4, 2, 1}, ConvGeom{1, 3, 8, 9, 2, 4, 4, 1, 1},
         ConvGeom{2, 2, 7, 7, 3, 3, 3, 2, 0}, ConvGeom{3, 2, 5, 6, 2, 4, 3, 2, 1}})
-    cases.push_back(conv2d_case(g, true, false));
+    cases.push_back(conv2d_case(g, true, false, p));
   // {n, c, h, w, o, r, s, stride, pad[, output_padding]}
   for (const ConvTGeom& g : {ConvTGeom{1, 2, 3, 4, 3, 4, 4, 2, 1}, ConvTGeom{2, 3, 5, 3, 2, 4, 4, 2, 1},
                              ConvTGeom{3, 2, 4, 5, 2, 3, 3, 1, 1}, ConvTGeom{2, 2, 3, 3, 3, 3, 3, 2, 0},
                              ConvTGeom{2, 3, 5, 4, 2, 1, 1, 1, 0}, ConvTGeom{1, 2, 4, 3, 3, 1, 1, 2, 0},
                              ConvTGeom{2, 2, 3, 4, 2, 3, 4, 2, 1}})
-    cases.push_back(conv_transpose2d_case(g, true, false));
+    cases.push_back(conv_transpose2d_case(g, true, false, p));
   // output_padding (CycleGAN's k3 s2 p1 up-sampling convs have 1): the extra bottom row and right
   // column hold only the bias; stride 3 with output_padding 2, odd sizes, batch > 1.
   for (const ConvTGeom& g : {ConvTGeom{1, 2, 3, 4, 3, 3, 3, 2, 1, 1}, ConvTGeom{2, 3, 5, 3, 2, 3, 3, 2, 1, 1},
                              ConvTGeom{3, 2, 3, 2, 2, 4, 3, 3, 1, 2}, ConvTGeom{2, 2, 4, 5, 3, 1, 1, 2, 0, 1}})
-    cases.push_back(conv_transpose2d_case(g, true, false));
+    cases.push_back(conv_transpose2d_case(g, true, false, p));
   // Without a bias (the convolutions followed by batch norm): the forward's null bias, no db.
-  cases.push_back(conv_transpose2d_case(ConvTGeom{2, 3, 5, 3, 2, 4, 4, 2, 1}, true, false, false));
+  cases.push_back(conv_transpose2d_case(ConvTGeom{2, 3, 5, 3, 2, 4, 4, 2, 1}, true, false, p, false));
   // The tile kernel's edges: sizes that are not multiples of the 64x64 tile or of the 16-step
   // reduction, more than one tile each way, and backward-weight reductions long enough for several
   // split-K chunks (3x6x17x15 -> 65: 672 = 3 chunks).
@@ -252,14 +315,14 @@ std::vector<OpCase> conv_cases(ShapeSet set) {
                             ConvGeom{1, 17, 6, 5, 3, 1, 1, 2, 0}, ConvGeom{3, 6, 17, 15, 65, 4, 4, 1, 1},
                             ConvGeom{2, 33, 9, 10, 66, 3, 3, 2, 1}, ConvGeom{5, 2, 23, 19, 3, 4, 3, 2, 1},
                             ConvGeom{1, 70, 5, 7, 129, 3, 3, 1, 1}, ConvGeom{4, 3, 24, 24, 5, 4, 4, 1, 1}})
-    cases.push_back(conv2d_case(g, false, false));
+    cases.push_back(conv2d_case(g, false, false, p));
   for (const ConvTGeom& g : {ConvTGeom{1, 3, 5, 4, 5, 4, 4, 2, 1}, ConvTGeom{2, 7, 3, 5, 6, 4, 4, 2, 1},
                              ConvTGeom{3, 4, 6, 5, 3, 3, 3, 1, 1}, ConvTGeom{2, 5, 4, 4, 7, 3, 3, 2, 0},
                              ConvTGeom{1, 6, 5, 7, 70, 1, 1, 1, 0}, ConvTGeom{2, 65, 3, 3, 5, 1, 1, 2, 0},
                              ConvTGeom{2, 33, 7, 6, 66, 4, 4, 2, 1}, ConvTGeom{3, 2, 9, 11, 3, 4, 3, 2, 1},
                              ConvTGeom{1, 129, 4, 5, 70, 3, 3, 1, 1}, ConvTGeom{2, 7, 5, 9, 66, 3, 3, 2, 1, 1},
                              ConvTGeom{3, 65, 7, 6, 5, 3, 3, 2, 1, 1}})
-    cases.push_back(conv_transpose2d_case(g, false, false));
+    cases.push_back(conv_transpose2d_case(g, false, false, p));
   // backward-data by stride phase and the narrow tile (conv2d.cu), beyond the cases above (which
   // already have 1x1 stride-2 kernels, whose odd phases have no taps, stride 3, and output_padding):
   // a phase with no rows (H = 1 < stride); one input channel (a 1-column backward-data) with 4x4
@@ -268,14 +331,14 @@ std::vector<OpCase> conv_cases(ShapeSet set) {
   // last layers, with more than one 256-row narrow tile per phase and several reduction steps.
   for (const ConvGeom& g : {ConvGeom{2, 3, 1, 5, 2, 3, 3, 2, 1}, ConvGeom{2, 1, 9, 8, 3, 4, 4, 2, 1},
                             ConvGeom{2, 9, 11, 10, 8, 3, 3, 2, 1}})
-    cases.push_back(conv2d_case(g, false, false));
+    cases.push_back(conv2d_case(g, false, false, p));
   for (const ConvTGeom& g : {ConvTGeom{2, 20, 12, 11, 3, 3, 3, 2, 1, 1}, ConvTGeom{2, 24, 12, 11, 3, 4, 4, 2, 1}})
-    cases.push_back(conv_transpose2d_case(g, false, false));
+    cases.push_back(conv_transpose2d_case(g, false, false, p));
   // Every layer of the pix2pix and CycleGAN networks, at batch 1 and more (CycleGAN trains at batch 1).
   const bool full = set == ShapeSet::full;
   for (int batch : {1, full ? 16 : 2}) {
-    for (const ConvLayer& l : pix2pix_layers(set)) add_layer(cases, l, batch, full);
-    for (const ConvLayer& l : cyclegan_layers(set)) add_layer(cases, l, batch, full);
+    for (const ConvLayer& l : pix2pix_layers(set)) add_layer(cases, l, batch, full, p);
+    for (const ConvLayer& l : cyclegan_layers(set)) add_layer(cases, l, batch, full, p);
   }
   return cases;
 }

@@ -1,6 +1,8 @@
 #include "tests/op_harness.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -104,45 +106,124 @@ void line(ModeReport& r, bool ok, const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// The elements compared of each array the op writes: all, or for a case with an element formula a sample.
+std::vector<std::vector<int64_t>> compared_elements(const OpCase& c, uint64_t seed) {
+  std::vector<std::vector<int64_t>> idx(c.args.size());
+  for (size_t k = 0; k < c.args.size(); ++k) {
+    if (c.args[k].role == Role::in) continue;
+    const int64_t n = shape_numel(c.args[k].shape);
+    if (c.element) {
+      idx[k] = sample(n, seed + k);
+    } else {
+      idx[k].resize(size_t(n));
+      for (int64_t i = 0; i < n; ++i) idx[k][size_t(i)] = i;
+    }
+  }
+  return idx;
+}
+
+// The values of the arrays the op writes at idx (an inout array: its change from `start`), from
+// `now` (the arrays after a run) or, when now is null, from the reference (`reference` on a copy of
+// start, or `element` of start when set).
+Arrays written(const OpCase& c, const std::vector<std::vector<int64_t>>& idx, const Arrays& start, const Arrays* now,
+               const std::function<void(Arrays&)>& reference, const ElementFn& element) {
+  Arrays full;
+  if (!now && !element) {
+    full = start;
+    reference(full);
+    now = &full;
+  }
+  Arrays v(c.args.size());
+  for (size_t k = 0; k < c.args.size(); ++k)
+    for (int64_t i : idx[k]) {
+      const double x = now ? (*now)[k][size_t(i)] : element(start, k, i);
+      v[k].push_back(c.args[k].role == Role::inout ? x - start[k][size_t(i)] : x);
+    }
+  return v;
+}
+
+// The TF32 bound (Tf32Reference). An output is y = sum_k a_k b_k over n products (plus a bias or
+// the value it accumulates onto). The kernels multiply a~ = tf32(a) = a (1 + e), |e| <= 2^-11 (round
+// to nearest to an 11-bit significand), and b~ alike, so
+//   |a~ b~ - a b| <= (2 2^-11 + 2^-22) |a b| = (2^-10 + 2^-22) |a b|,
+// and a~ b~ is exact in float (11 x 11 significant bits). The float sum of the n products, in any
+// order and split into chunks (a path of at most n + 2 additions with the chunk sums and a bias),
+// errs by at most gamma_{n+2} sum_k |a~_k b~_k| (Higham, Accuracy and Stability, (4.4)), with
+// gamma_m = m u / (1 - m u) and sum_k |a~_k b~_k| <= (1 + 2^-10 + 2^-22) S, S = sum_k |a_k b_k|. u is
+// the error of one float addition: 2^-24 rounding to nearest (the emulation), but tensor cores may
+// truncate in their additions (Fasi et al., "Numerical behavior of NVIDIA tensor cores", 2021), so
+// u = 2^-23, a whole unit in the last place, which holds for both.
+// Hence, per output,
+//   |y_kernel - y| <= beta S,  beta = 2^-10 + 2^-22 + gamma_{n+2} (1 + 2^-10 + 2^-22).
+// S is the exact reference run on the inputs' absolute values (an inout array's change from |start|;
+// the bias adds its |b| to S, which only loosens the bound). In the harness's inf-norm relative error,
+// max_i |y_kernel,i - y_i| / max_i |y_i| <= beta max_i S_i / max_i |y_i|; plus the case's FP32 tol
+// for the rounding of the bias add and of the accumulating += onto the start value (u |y| each, far
+// below a tol of 1e-5).
+double tf32_beta(int64_t n) {
+  const double u = std::ldexp(1.0, -23), m = double(n + 2) * u, product = std::ldexp(1.0, -10) + std::ldexp(1.0, -22);
+  P2P_CHECK(m < 0.5, "TF32 bound: sums of " << n << " products are beyond its derivation (n u < 1)");
+  return product + m / (1.0 - m) * (1.0 + product);
+}
+
+std::string sci(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
+}
+
+double max_abs(const std::vector<double>& v) {
+  double m = 0.0;
+  for (double x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+}  // namespace
+
 ModeReport check_entry_vs_reference(const OpCase& c, Device dev, uint64_t seed) {
   ModeReport r;
   r.text = c.name + " on " + device_name(dev) + " (tol " + std::to_string(c.tol) + ": " + c.tol_reason + ")\n";
   const Arrays start = start_values(c, seed);
   const Arrays got = run_entry(c, start, dev);
-  Arrays want;
-  if (!c.element) {
-    want = start;
-    c.reference(want);
-  }
-  for (size_t k = 0; k < c.args.size(); ++k) {
-    const OpArg& arg = c.args[k];
-    if (arg.role == Role::in) continue;
-    const bool inout = arg.role == Role::inout;
-    std::vector<double> g = got[k], w;
-    if (c.element) {
-      // Every element written (finite), a sample of them against the formula.
+  const std::vector<std::vector<int64_t>> idx = compared_elements(c, seed);
+  const Arrays seen = written(c, idx, start, &got, nullptr, nullptr);
+  auto compare = [&](const Arrays& want, const std::vector<double>& tol, const std::string& what) {
+    for (size_t k = 0; k < c.args.size(); ++k) {
+      const OpArg& arg = c.args[k];
+      if (arg.role == Role::in) continue;
+      const double err = rel_error(seen[k], want[k]);
+      line(r, err <= tol[k],
+           arg.name + (arg.role == Role::inout ? " (change)" : "") + ": rel err " + sci(err) +
+               (c.element ? " over " + std::to_string(seen[k].size()) + " sampled elements" : "") + what +
+               (tol[k] != c.tol ? " (bound " + sci(tol[k]) + ")" : ""));
+    }
+  };
+  if (c.element)  // every element written (finite), not only the sampled ones
+    for (size_t k = 0; k < c.args.size(); ++k) {
+      if (c.args[k].role == Role::in) continue;
       size_t bad = 0;
-      for (double v : g) bad += !std::isfinite(v);
-      line(r, bad == 0, arg.name + ": " + std::to_string(bad) + " non-finite of " + std::to_string(g.size()));
-      std::vector<double> gs, ws;
-      for (int64_t i : sample(int64_t(g.size()), seed + k)) {
-        gs.push_back(inout ? g[i] - start[k][i] : g[i]);
-        ws.push_back(inout ? c.element(start, k, i) - start[k][i] : c.element(start, k, i));
-      }
-      const double err = rel_error(gs, ws);
-      line(r, err <= c.tol,
-           arg.name + (inout ? " (change)" : "") + ": rel err " + std::to_string(err) + " over " +
-               std::to_string(gs.size()) + " sampled elements");
-      continue;
+      for (double v : got[k]) bad += !std::isfinite(v);
+      line(r, bad == 0,
+           c.args[k].name + ": " + std::to_string(bad) + " non-finite of " + std::to_string(got[k].size()));
     }
-    w = want[k];
-    if (inout) {
-      g = change(g, start[k]);
-      w = change(w, start[k]);
-    }
-    const double err = rel_error(g, w);
-    line(r, err <= c.tol, arg.name + (inout ? " (change)" : "") + ": rel err " + std::to_string(err));
+  const std::vector<double> fp32_tol(c.args.size(), c.tol);
+  const Arrays exact = written(c, idx, start, nullptr, c.reference, c.element);
+  if (!c.tf32) {
+    compare(exact, fp32_tol, "");
+    return r;
   }
+  compare(written(c, idx, start, nullptr, c.tf32->reference, c.tf32->element), fp32_tol, ", reference on TF32 factors");
+  Arrays abs_start = start;
+  for (std::vector<double>& a : abs_start)
+    for (double& v : a) v = std::abs(v);
+  const Arrays sum_abs = written(c, idx, abs_start, nullptr, c.reference, c.element);
+  std::vector<double> bound(c.args.size(), c.tol);  // an all-zero output: as FP32
+  for (size_t k = 0; k < c.args.size(); ++k)
+    if (c.args[k].role != Role::in && max_abs(exact[k]) > 0.0)
+      bound[k] = tf32_beta(c.tf32->longest_sum) * max_abs(sum_abs[k]) / max_abs(exact[k]) + c.tol;
+  compare(exact, bound, ", exact reference, TF32 bound");
   return r;
 }
 

@@ -157,6 +157,8 @@ TEST_CASE("cli: bad input gives a clear error and a non-zero exit", "[cli]") {
     fails_with(cli(s.train("x", {"--resume"})), "--resume: no checkpoint");
     REQUIRE(cli(s.train("x", {"--max-iters", "1"})).code == 0);
     fails_with(cli(s.train("x", {"--resume", "--ngf", "16"})), "was trained with --ngf 8");
+    // The convolutions' precision shapes the run's arithmetic: saved, and a resume keeps it.
+    fails_with(cli(s.train("x", {"--resume", "--precision", "fp32"})), "was trained with --precision tf32");
     fails_with(cli({"test", "--dataroot", s.p("data"), "--checkpoints-dir", s.p("ck"), "--name", "x", "--epoch", "7",
                     "--device", "cpu"}),
                "no checkpoint");
@@ -170,6 +172,7 @@ TEST_CASE("cli: bad input gives a clear error and a non-zero exit", "[cli]") {
     fails_with(cli(s.train("x", {"--norm", "foo"})), "--norm");
     fails_with(cli(s.train("x", {"--direction", "XY"})), "--direction");
     fails_with(cli(s.train("x", {"--device", "tpu"})), "--device");
+    fails_with(cli(s.train("x", {"--precision", "fp16"})), "--precision");
     fails_with(cli(s.train("x", {"--gan-mode", "wgan"})), "--gan-mode");
     // The limits of the networks' and Adam's options, checked beside their structs, before training.
     fails_with(cli(s.train("x", {"--ngf", "0"})), "--ngf must be positive, got 0");

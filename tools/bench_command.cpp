@@ -32,6 +32,7 @@
 
 #include "data/loader.h"
 #include "data/synthetic.h"
+#include "kernels/conv2d.h"
 #include "runtime/allocator.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
@@ -139,6 +140,7 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
   t.crop_size = o.size;
   t.load_size = 2 * static_cast<int>(o.size * 286.0 / 512.0 + 0.5);  // 286 for 256, as the official scale
   const Device dev = resolve_device(o.device);
+  const ConvPrecisionScope precision(parse_conv_precision(o.precision));
 
   std::ofstream json;
   if (!o.json.empty()) {
@@ -146,7 +148,8 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
     P2P_CHECK(json, "--json " << o.json << ": cannot write this file");
   }
 
-  con.out << "device: " << device_name(dev) << (dev == Device::CUDA ? " (" + cuda_device_info() + ")" : "") << "\n"
+  con.out << "device: " << device_name(dev) << (dev == Device::CUDA ? " (" + cuda_device_info() + ")" : "")
+          << ", convolutions " << o.precision << "\n"
           << "model: " << kind.name() << ", " << options_line(kind.values()) << "; " << o.size << "x" << o.size
           << " images (synthetic, loaded at " << t.load_size << " and cropped)\n"
           << "timing: " << o.warmup << " warm-up steps, then " << o.iters
@@ -210,10 +213,10 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
   if (json.is_open()) {
     json << "{\n  \"device\": " << json_string(device_name(dev))
          << ",\n  \"device_info\": " << json_string(dev == Device::CUDA ? cuda_device_info() : "")
-         << ",\n  \"model\": " << json_string(kind.name()) << ", \"options\": " << json_object(kind.metadata())
-         << ",\n  \"size\": " << o.size << ", \"load_size\": " << t.load_size << ",\n  \"warmup\": " << o.warmup
-         << ", \"iters\": " << o.iters << ", \"seed\": " << o.seed << ", \"threads\": " << o.threads
-         << ",\n  \"results\": [\n"
+         << ", \"precision\": " << json_string(o.precision) << ",\n  \"model\": " << json_string(kind.name())
+         << ", \"options\": " << json_object(kind.metadata()) << ",\n  \"size\": " << o.size
+         << ", \"load_size\": " << t.load_size << ",\n  \"warmup\": " << o.warmup << ", \"iters\": " << o.iters
+         << ", \"seed\": " << o.seed << ", \"threads\": " << o.threads << ",\n  \"results\": [\n"
          << results.str() << "\n  ]\n}\n";
     P2P_CHECK(json.flush(), "--json " << o.json << ": write failed");
     con.out << "wrote " << o.json << "\n";

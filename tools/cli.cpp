@@ -83,6 +83,10 @@ void add_bench(CLI::App& app, BenchOptions& o, ModelKind& kind) {
   c->add_option("--size", o.size, "image size (as the model's networks allow)");
   c->add_option("--device", o.device, "cuda or cpu (default: cuda when a GPU is present)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
+  c->add_option("--precision", o.precision,
+                "the CUDA convolutions' arithmetic, as train's --precision: tf32 (tensor cores) or fp32; the CPU is "
+                "always exact")
+      ->check(CLI::IsMember({"fp32", "tf32"}));
   c->add_option("--warmup", o.warmup, "untimed steps before each timed pass");
   c->add_option("--iters", o.iters, "timed steps per batch size and mode");
   c->add_option("--seed", o.seed, "seed of the initialisation, the synthetic data and the data order");

@@ -14,7 +14,8 @@ struct BenchOptions {
   std::string model = "pix2pix";     // the model's own options come from its table
   std::string batch_sizes = "1,16";  // comma-separated
   int size = 256;
-  std::string device;  // empty = cuda when a GPU is present
+  std::string device;                                // empty = cuda when a GPU is present
+  std::string precision = TrainOptions{}.precision;  // as train's --precision
   int warmup = 5, iters = 50;
   uint64_t seed = 0;
   int threads = 4;

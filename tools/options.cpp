@@ -44,6 +44,11 @@ const OptionTable<TrainOptions>& train_option_table() {
           "with `left`), `none` the whole image",
           R::run, {"none", "left", "right"});
     t.add("device", &O::device, "`cuda` or `cpu` (empty: cuda when a GPU is present)", R::free, {"", "cpu", "cuda"});
+    t.add("precision", &O::precision,
+          "the CUDA convolutions' arithmetic: `tf32` (tensor cores: the factors of each product rounded to 10 "
+          "mantissa bits, sums in float, as PyTorch's default) or `fp32` (float kernels); the CPU is always exact",
+          R::run, {"fp32", "tf32"})
+        .implied_when_absent("fp32");  // the only kernels before the option
     t.add("seed", &O::seed, "initialisation, data order, augmentation and dropout all derive from it", R::run);
     t.range("threads", &O::threads, "data loading threads (0 = decode inside the training loop)", R::free, 0, 256);
     t.range("cache-mb", &O::cache_mb, "MiB of decoded, resized images kept in memory (0 = off)", R::free, 0, 1 << 20);

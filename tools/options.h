@@ -38,8 +38,9 @@ struct TrainOptions {
   std::string preprocess = "resize_and_crop";
   int load_size = 286, crop_size = 256;
   bool no_flip = false;
-  std::string half = "none";  // the image models' folder: one half of each file (data/image_folder.h)
-  std::string device;         // cpu | cuda; empty = cuda when a GPU is present
+  std::string half = "none";       // the image models' folder: one half of each file (data/image_folder.h)
+  std::string device;              // cpu | cuda; empty = cuda when a GPU is present
+  std::string precision = "tf32";  // the CUDA convolutions' ConvPrecision (kernels/conv2d.h), as PyTorch's default
   uint64_t seed = 0;
   int threads = 4;
   // Decoded, resized pairs kept in memory (data/pair_cache.h), in MiB; 0 = off. 1024 holds facades

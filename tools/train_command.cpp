@@ -34,6 +34,7 @@
 #include <sstream>
 
 #include "data/loader.h"
+#include "kernels/conv2d.h"
 #include "models/gan.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
@@ -111,6 +112,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   kind.validate();
   const Device dev = resolve_device(o.device);
   o.device = device_name(dev);
+  const ConvPrecisionScope precision(parse_conv_precision(o.precision));
 
   const fs::path dir = fs::path(o.checkpoints_dir) / o.name;
   const fs::path latest = dir / "latest.safetensors";

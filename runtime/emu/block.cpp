@@ -83,9 +83,14 @@ const char* collective_name(Collective c) {
       return "__ballot_sync";
     case Collective::syncwarp:
       return "__syncwarp";
+    case Collective::apply:
+      return "a whole-warp call";
   }
   return "?";
 }
+
+// What a pending collective is called in messages: the shuffle's name, or the whole-warp call's.
+const char* op_name(Collective c, const char* name) { return c == Collective::apply ? name : collective_name(c); }
 
 std::string hex(unsigned m) {
   std::ostringstream os;
@@ -139,6 +144,7 @@ struct Fiber {
 struct WarpOp {
   bool active = false;
   Collective op = Collective::syncwarp;
+  const char* name = nullptr;  // apply: the call's name, which every lane must share
   unsigned mask = 0, arrived = 0;
   int width = 32;
   uint64_t value[32];
@@ -284,7 +290,7 @@ std::string describe_stall(const Worker& w, int n) {
   for (size_t k = 0; k < w.warps.size(); ++k) {
     const WarpOp& op = w.warps[k];
     if (!op.active) continue;
-    os << "warp " << k << ": lanes " << hex(op.arrived) << " wait in " << collective_name(op.op) << "(mask "
+    os << "warp " << k << ": lanes " << hex(op.arrived) << " wait in " << op_name(op.op, op.name) << "(mask "
        << hex(op.mask) << ") for lanes " << hex(op.mask & ~op.arrived) << ", which ";
     const int missing = int(k) * 32 + __builtin_ctz(op.mask & ~op.arrived);  // the first; an active op misses one
     if (missing >= n)
@@ -455,35 +461,61 @@ void syncthreads() {
   yield(w, false);
 }
 
-uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, int width) {
-  Worker& w = worker();
-  P2P_CHECK(w.current, "CUDA emulation: " << collective_name(c) << " called outside a kernel");
+namespace {
+
+// The calling lane's arrival at its warp's collective (opening it if none is pending). Returns true
+// in the last lane of the mask to arrive, which then computes every lane's result and calls release;
+// the others wait here until it has, and get false.
+bool join(Worker& w, Collective c, const char* name, unsigned mask, uint64_t value, int arg, int width) {
   Fiber& f = *w.current;
   const int lane = f.tid % 32;
   WarpOp& op = w.warps[size_t(f.tid / 32)];
   // Built only for an error: no string lives across the wait below (a deadlocked fiber never returns).
-  auto call = [&] { return std::string(collective_name(c)) + "(mask " + hex(mask) + ")"; };
+  auto call = [&] { return std::string(op_name(c, name)) + "(mask " + hex(mask) + ")"; };
   if (!(mask >> lane & 1u)) kernel_error(call() + " from lane " + std::to_string(lane) + ", which is not in the mask");
   if (width < 1 || width > 32 || (width & (width - 1)))
     kernel_error(call() + ": width " + std::to_string(width) + " is not a power of 2 up to 32");
   if (!op.active) {
     op.active = true;
     op.op = c;
+    op.name = name;
     op.mask = mask;
     op.width = width;
     op.arrived = 0;
-  } else if (op.op != c || op.mask != mask || op.width != width) {
+  } else if (op.op != c || op.name != name || op.mask != mask || op.width != width) {
     kernel_error(call() + " from lane " + std::to_string(lane) + " while lanes " + hex(op.arrived) + " wait in " +
-                 collective_name(op.op) + "(mask " + hex(op.mask) + "): the lanes of a warp disagree");
+                 op_name(op.op, op.name) + "(mask " + hex(op.mask) + "): the lanes of a warp disagree");
   }
   op.value[lane] = value;
   op.arg[lane] = arg;
   op.arrived |= 1u << lane;
-  if (op.arrived != mask) {
-    f.state = State::at_warp;
-    yield(w, false);
-    return op.result[lane];
+  if (op.arrived == mask) return true;
+  f.state = State::at_warp;
+  yield(w, false);
+  return false;
+}
+
+// The last lane, its results computed: the collective is over and the other lanes go on.
+void release(Worker& w) {
+  const Fiber& f = *w.current;
+  const int lane = f.tid % 32;
+  WarpOp& op = w.warps[size_t(f.tid / 32)];
+  op.active = false;
+  for (int l = 0; l < 32; ++l) {
+    if (l == lane || !(op.mask >> l & 1u)) continue;
+    Fiber& other = w.fibers[size_t(f.tid - lane + l)];
+    if (other.state == State::at_warp) other.state = State::runnable;
   }
+}
+
+}  // namespace
+
+uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, int width) {
+  Worker& w = worker();
+  P2P_CHECK(w.current, "CUDA emulation: " << collective_name(c) << " called outside a kernel");
+  const int lane = w.current->tid % 32;
+  WarpOp& op = w.warps[size_t(w.current->tid / 32)];
+  if (!join(w, c, nullptr, mask, value, arg, width)) return op.result[lane];
   // The last lane: every lane's result, then the others go on.
   uint64_t ballot = 0;
   for (int l = 0; l < 32; ++l)
@@ -507,20 +539,33 @@ uint64_t warp_collective(Collective c, unsigned mask, uint64_t value, int arg, i
         break;
       case Collective::ballot:
       case Collective::syncwarp:
+      case Collective::apply:
         break;
     }
     if (!(mask >> src & 1u))
-      kernel_error(call() + ": lane " + std::to_string(l) + " reads lane " + std::to_string(src) +
-                   ", which is not in the mask (undefined on a GPU)");
+      kernel_error(std::string(collective_name(c)) + "(mask " + hex(mask) + "): lane " + std::to_string(l) +
+                   " reads lane " + std::to_string(src) + ", which is not in the mask (undefined on a GPU)");
     op.result[l] = op.op == Collective::ballot ? ballot : op.value[src];
   }
-  op.active = false;
-  for (int l = 0; l < 32; ++l) {
-    if (l == lane || !(mask >> l & 1u)) continue;
-    Fiber& other = w.fibers[size_t(f.tid - lane + l)];
-    if (other.state == State::at_warp) other.state = State::runnable;
-  }
+  release(w);
   return op.result[lane];
+}
+
+bool unordered_schedule() {
+  const Worker& w = worker();
+  P2P_CHECK(w.current, "CUDA emulation: unordered_schedule() called outside a kernel");
+  return w.launch->schedule.order != Order::forward;
+}
+
+void warp_apply(const char* name, void* operand, WarpFn fn) {
+  Worker& w = worker();
+  P2P_CHECK(w.current, "CUDA emulation: " << name << " called outside a kernel");
+  WarpOp& op = w.warps[size_t(w.current->tid / 32)];
+  if (!join(w, Collective::apply, name, 0xffffffffu, reinterpret_cast<uintptr_t>(operand), 0, 32)) return;
+  void* lanes[32];
+  for (int l = 0; l < 32; ++l) lanes[l] = reinterpret_cast<void*>(uintptr_t(op.value[l]));
+  if (const char* err = fn(lanes)) kernel_error(std::string(name) + ": " + err);
+  release(w);
 }
 
 void set_schedule(const Schedule& s) {

@@ -13,6 +13,8 @@
 //     __shfl_down_sync, __shfl_xor_sync, __ballot_sync, __all_sync, __any_sync and __syncwarp: the
 //     lanes named in the mask meet at the call and nowhere else (Volta's independent thread
 //     scheduling), so code that assumes the lanes of a warp run in lockstep fails here too;
+//   - <mma.h>: the WMMA subset the TF32 convolutions use (runtime/emu/mma.h: its fragment layout and
+//     its arithmetic), each _sync call a collective of the whole warp;
 //   - the runtime API that runtime/ uses, on host memory and synchronous: cudaMalloc / cudaFree,
 //     cudaHostAlloc / cudaFreeHost (page-locked staging: plain host memory here),
 //     cudaMemcpy(Async) / cudaMemset(Async) (device ranges are checked against live allocations),
@@ -90,10 +92,22 @@ const ThreadState& current_thread();
 
 void syncthreads();
 
-enum class Collective { shfl, shfl_up, shfl_down, shfl_xor, ballot, syncwarp };
+enum class Collective { shfl, shfl_up, shfl_down, shfl_xor, ballot, syncwarp, apply };
 // The calling lane's part of a warp collective: returns once every lane of `mask` has called it.
 // value: this lane's operand bits; arg: source lane, delta or lane mask; width: segment width.
 uint64_t warp_collective(Collective op, unsigned mask, uint64_t value, int arg, int width);
+
+// A whole-warp operation on data each lane holds (the WMMA calls of runtime/emu/mma.h): returns once
+// all 32 lanes of the warp have called it with the same `name` (a string literal, compared by
+// address); the last lane to arrive runs fn(lanes), lanes[l] = lane l's `operand` (alive on its
+// waiting fiber's stack), which reads and writes every lane's data in one exchange. fn returns null,
+// or an error message (the lanes passed different arguments, a misaligned pointer), which fails the
+// kernel like any collective whose lanes disagree.
+using WarpFn = const char* (*)(void* const* lanes);
+void warp_apply(const char* name, void* operand, WarpFn fn);
+// Whether the running launch's schedule is other than forward (runtime/emu/mma.h then reverses the
+// order of the elements in each lane's fragment).
+bool unordered_schedule();
 
 template <class T>
 T shuffle(Collective op, unsigned mask, T var, int arg, int width) {
