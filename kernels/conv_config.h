@@ -69,6 +69,9 @@ std::vector<ConvConfig> conv_candidates(ConvPass p, const ConvGeom& g);
 // time_ms must not write the pass's real outputs (conv2d.cu times on scratch outputs).
 ConvConfig conv_choose(ConvPass p, const ConvGeom& g, const std::function<double(const ConvConfig&)>& time_ms);
 
+// conv_transpose2d's passes are conv2d's with the roles exchanged (kernels/conv_transpose2d.cu): its
+// forward is chosen, logged and saved as the backward-data of its conv2d geometry g.as_conv().
+//
 // Starts a run: forgets every choice; autotune on or off (--no-autotune) for the new ones.
 void conv_tune_reset(bool autotune);
 // Receives the one log line per new choice (default: none): pass, geometry, config, its time.
