@@ -27,18 +27,18 @@
 // reproducible. At stride 1 there is one phase with Ri = R, oh = pad: the plain backward-data GEMM.
 //
 // The tile kernel: a 64x64 output tile per block of 256 threads, each thread a 4x4 register tile
-// (or, for forward and backward-data GEMMs of at most 8 columns, a 256x8 tile of 4x2 per thread: see
-// NarrowTile), reduction in steps of 16 staged through shared memory, double-buffered (the next
-// step's global loads are issued before the current step's FMAs). The reduction indices of a step are decomposed
-// once per block into a small shared table.
+// (or a 256x8 tile of 4x2 per thread, NarrowTile, for forward and backward-data GEMMs of at most 8
+// columns, where the configuration picks it), reduction in steps of 16 staged through shared memory, double-buffered
+// (the next step's global loads are issued before the current step's FMAs). The reduction indices of a step are
+// decomposed once per block into a small shared table.
 //
 // Split-K (every pass): a launch configuration (kernels/conv_config.h: tile and chunk count, chosen
 // per layer by autotune or the fixed table) may split the reduction into fixed chunks (blockIdx.z).
 // Then the op is wrapped in PartialOp, whose store writes chunk z's partial tile to a workspace, and
 // sum_partials_kernel adds the chunks in order and hands the sum to the op's own store: the epilogue
-// (forward's bias, backward-weight's +=) runs once, on the whole sum. No kernel uses atomics, so for
-// a given configuration every result is bitwise reproducible. Offsets of whole images are 64-bit; indices
-// inside one image (or one weight tensor) and over the GEMM extents are 32-bit, which the launchers
+// (forward's bias, backward-data's optional bias, backward-weight's +=) runs once, on the whole sum.
+// No kernel uses atomics, so for a given configuration every result is bitwise reproducible. Offsets of whole images
+// are 64-bit; indices inside one image (or one weight tensor) and over the GEMM extents are 32-bit, which the launchers
 // check (check_sizes, conv2d.h; the extent limit is derived below the tile kernel).
 #include <algorithm>
 #include <climits>

@@ -13,8 +13,8 @@
 //
 // Why split: at batch 1 the U-Net's innermost layers have GEMMs of a few 64x64 tiles with
 // kred = 8192; without a split those few blocks run the whole reduction serially on a GPU of 132
-// SMs. Split so that tiles * chunks reaches kTargetBlocks (about 2 waves of 2 blocks per SM on an
-// H100, with the tiles' 256 threads), each chunk at least kMinChunk long (shorter chunks spend more
+// SMs. Split so that tiles * chunks reaches kConvTargetBlocks (about 2 waves of 2 blocks per SM on an
+// H100, with the tiles' 256 threads), each chunk at least kConvMinChunk long (shorter chunks spend more
 // on the workspace round trip than they save).
 #pragma once
 #include <cstdint>

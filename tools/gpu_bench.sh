@@ -44,7 +44,7 @@ else
   fi
   cmake -S . -B "$build" "${args[@]}" > "$out/configure.log"
   conv_args=(--benchmark_min_time=0.02)
-  step_args=(--batch-sizes 1,16)
+  step_args=(--batch-sizes "1,16")
   results=bench/results
 fi
 cmake --build "$build" -j "$(nproc)" --target gan bench_conv > "$out/build.log"
