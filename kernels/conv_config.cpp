@@ -211,6 +211,13 @@ void conv_tune_restore(const std::string& text, const std::string& what) {
   for (const auto& [k, c] : restored) t.chosen[k] = c;
 }
 
+ConvTuneRun::ConvTuneRun(bool autotune, std::ostream& out) {
+  conv_tune_reset(autotune);
+  conv_tune_log([&out](const std::string& line) { out << line << "\n"; });
+}
+
+ConvTuneRun::~ConvTuneRun() { conv_tune_log(nullptr); }
+
 ConvConfigOverride::ConvConfigOverride(ConvConfig c) {
   Tuner& t = tuner();
   std::lock_guard<std::mutex> lock(t.mu);

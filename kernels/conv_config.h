@@ -19,6 +19,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,16 @@ void conv_tune_log(std::function<void(const std::string&)> sink);
 // in a fixed order), for the checkpoint metadata, and back: restored choices are used as they are.
 std::string conv_tune_save();
 void conv_tune_restore(const std::string& text, const std::string& what);
+
+// One run's choices (a train or a bench): made afresh, none carried over from an earlier run in
+// this process, each new one logged on `out` as it is made; the log sink removed at the end.
+class ConvTuneRun {
+ public:
+  ConvTuneRun(bool autotune, std::ostream& out);
+  ~ConvTuneRun();
+  ConvTuneRun(const ConvTuneRun&) = delete;
+  ConvTuneRun& operator=(const ConvTuneRun&) = delete;
+};
 
 // For tests: while alive, every pass of every geometry runs `c` (chunks clamped to what the
 // reduction allows; backward-weight always wide), bypassing the choices.

@@ -97,18 +97,6 @@ void truncate_loss_log(const fs::path& path, int64_t last_step) {
   std::ofstream(path, std::ios::trunc) << kept;
 }
 
-// The conv configurations of one training run: chosen afresh (none carried over from an earlier run
-// in this process), each new choice logged on out as it is made, the log sink removed at the end.
-struct ConvTuneRun {
-  ConvTuneRun(bool autotune, std::ostream& out) {
-    conv_tune_reset(autotune);
-    conv_tune_log([&out](const std::string& line) { out << line << "\n"; });
-  }
-  ~ConvTuneRun() { conv_tune_log(nullptr); }
-  ConvTuneRun(const ConvTuneRun&) = delete;
-  ConvTuneRun& operator=(const ConvTuneRun&) = delete;
-};
-
 int64_t meta_int(const Metadata& m, const char* key, const std::string& path) {
   auto it = m.find(key);
   P2P_CHECK(it != m.end(), "checkpoint " << path << ": metadata '" << key << "' is missing");
