@@ -32,17 +32,9 @@ if [ $dry = 1 ]; then
   results=$out
 else
   build=${BUILD_DIR:-build-gpu}
-  args=(-DCMAKE_BUILD_TYPE=Release)
-  deps=${DEPS:-.deps}  # tools/offline-deps.sh, as gpu_check.sh
-  if [ -d "$deps/usr" ]; then
-    args+=("-DCMAKE_PREFIX_PATH=$PWD/$deps/usr" "-Dbenchmark_DIR=$PWD/$deps/usr/lib/x86_64-linux-gnu/cmake/benchmark")
-    export LD_LIBRARY_PATH="$PWD/$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-  fi
-  if cudnn=$(python3 -c 'import nvidia.cudnn as m; print(m.__path__[0])' 2> /dev/null); then
-    args+=("-DCUDNN_ROOT=$cudnn")
-    export LD_LIBRARY_PATH="$cudnn/lib:${LD_LIBRARY_PATH:-}"
-  fi
-  cmake -S . -B "$build" "${args[@]}" > "$out/configure.log"
+  # shellcheck source=tools/gpu_env.sh
+  . tools/gpu_env.sh
+  cmake -S . -B "$build" "${cmake_args[@]}" > "$out/configure.log"
   conv_args=(--benchmark_min_time=0.02)
   step_args=(--batch-sizes "1,16")
   results=bench/results
