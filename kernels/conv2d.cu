@@ -89,8 +89,9 @@ __device__ __forceinline__ void load_vec(const float* p, float (&v)[N]) {
 }
 
 // Op interface: kAMFast (A loaded with m fastest across threads, else kk fastest; B is always loaded
-// kk fastest), KIdx kidx(kk) (a decomposed reduction index; no memory access), ARow arow(m),
-// BCol bcol(n), float a(ARow, KIdx), float b(KIdx, BCol), ORow orow(m), store(ORow, n, chunk, value).
+// kk fastest), kCMFast (neighbouring m of the output C are neighbours in memory, else neighbouring n), KIdx kidx(kk) (a
+// decomposed reduction index; no memory access), ARow arow(m), BCol bcol(n), float a(ARow, KIdx), float b(KIdx, BCol),
+// ORow orow(m), store(ORow, n, chunk, value).
 template <class Op, class T>
 __global__ void __launch_bounds__(kThreads) implicit_gemm_kernel(const Op op, const GemmShape gs) {
   constexpr int BM = T::BM, BN = T::BN, TM = T::TM, TN = T::TN;
@@ -225,7 +226,7 @@ struct Dims {
 
 // forward: A[(n,p,q)][(c,r,s)] = x[n, c, p*stride + r - pad, q*stride + s - pad], B[(c,r,s)][k] = w[k,c,r,s].
 struct ForwardOp {
-  static constexpr bool kAMFast = true;
+  static constexpr bool kAMFast = true, kCMFast = true;
   Dims d;
   const float* x;
   const float* w;
@@ -292,7 +293,7 @@ struct Phase {
 // B[(k,i,j)][c] = w[k, c, rh + st i, sw + st j], C -> dx[n, c, a + st hh, b + st ww] (+ bias[c] when
 // given: conv_transpose2d's forward, whose bias is then added in this epilogue, not in another pass).
 struct BackwardDataOp {
-  static constexpr bool kAMFast = true;
+  static constexpr bool kAMFast = true, kCMFast = true;
   Dims d;
   const float* dy;
   const float* w;
@@ -339,7 +340,7 @@ struct BackwardDataOp {
 // backward-weight: A[k][(n,p,q)] = dy[n,k,p,q], B[(n,p,q)][(c,r,s)] = x[n, c, p*stride + r - pad, q*stride + s - pad],
 // C added (+=) into dw[k][(c,r,s)] by the one thread that holds the element's whole sum.
 struct BackwardWeightOp {
-  static constexpr bool kAMFast = false;
+  static constexpr bool kAMFast = false, kCMFast = false;
   Dims d;
   const float* x;
   const float* dy;
@@ -376,25 +377,32 @@ struct BackwardWeightOp {
   __device__ void store(const ORow& o, int crs, int, float v) const { dw[o.off + crs] += v; }
 };
 
-// Split-K: chunk z's partial C[m][n] of op goes to ws[z][n][m] (m fastest: a tile's neighbouring
-// threads hold neighbouring rows); sum_partials_kernel then calls op's own store with the sum.
+// Split-K: chunk z's partial C[m][n] of op goes to the workspace plane z, laid out as C is in memory
+// (ws[z][n][m] when Op::kCMFast, else ws[z][m][n]), so that sum_partials_kernel, walking a plane
+// in order, writes the output through op's own store with neighbouring threads on neighbouring
+// elements.
 template <class Op>
 struct PartialOp : Op {
   float* ws;
   int rows, cols;
   using ORow = int;
   __device__ ORow orow(int m) const { return m; }
-  __device__ void store(ORow m, int n, int z, float v) const { ws[(int64_t(z) * cols + n) * rows + m] = v; }
+  __device__ void store(ORow m, int n, int z, float v) const {
+    const int64_t at = Op::kCMFast ? int64_t(n) * rows + m : int64_t(m) * cols + n;
+    ws[int64_t(z) * rows * cols + at] = v;
+  }
 };
 
-// C[m][n] = sum_z ws[z][n][m], z in order, stored through op (its epilogue).
+// C[m][n] = sum_z ws[z][...], z in order, stored through op (its epilogue).
 template <class Op>
 __global__ void sum_partials_kernel(const Op op, int rows, int cols, int chunks, const float* __restrict__ ws) {
   const int64_t size = int64_t(rows) * cols;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < size; i += int64_t(gridDim.x) * blockDim.x) {
     float acc = 0.0f;
     for (int z = 0; z < chunks; ++z) acc += ws[z * size + i];
-    const int n = static_cast<int>(i / rows), m = static_cast<int>(i - int64_t(n) * rows);
+    const int64_t fast_extent = Op::kCMFast ? rows : cols;
+    const int slow = static_cast<int>(i / fast_extent), fast = static_cast<int>(i - slow * fast_extent);
+    const int m = Op::kCMFast ? fast : slow, n = Op::kCMFast ? slow : fast;
     op.store(op.orow(m), n, 0, acc);
   }
 }
