@@ -140,7 +140,7 @@ ConvConfig conv_choose(ConvPass p, const ConvGeom& g, const std::function<double
     char buf[128];
     if (cuda_emulated()) {
       // Emulated times measure the CPU: keep the fixed table's choice, deterministic on every machine.
-      best = fixed, best_ms = fixed_ms;
+      best = fixed;
       std::snprintf(buf, sizeof buf, "autotune of %zu candidates, emulated (fixed table's)", cands.size());
     } else {
       std::snprintf(buf, sizeof buf, "autotune of %zu candidates, %.4f ms; fixed table %s %.4f ms", cands.size(),
