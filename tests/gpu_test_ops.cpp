@@ -63,9 +63,11 @@ TEST_CASE("conv CUDA kernels: reference, determinism, gradients", "[gpu][ops][co
 // in 3 is 16 + 16 + 8), and the wide tile in 64 (clamped to one 16-long step per chunk: the most
 // chunks a reduction allows), against the double reference (outputs poisoned) and again for the
 // same bits. Autotune's candidates are these tiles with 1 to 64 chunks; the unforced run above
-// covers the choices of the fixed table.
+// covers its choices (on a GPU, timed ones on the full shapes). The reduced shapes reach every path
+// of every configuration, so they are used on a GPU too (the full set four times over would take
+// minutes there).
 TEST_CASE("conv CUDA kernels: every launch configuration, reference and determinism", "[gpu][ops][conv_config]") {
-  const std::vector<OpCase> cases = conv_cases(shape_set());
+  const std::vector<OpCase> cases = conv_cases(ShapeSet::reduced);
   for (const ConvConfig& cfg : {ConvConfig{ConvTile::narrow, 1}, ConvConfig{ConvTile::narrow, 3},
                                 ConvConfig{ConvTile::wide, 3}, ConvConfig{ConvTile::wide, 64}}) {
     INFO("configuration " << conv_config_text(cfg));
