@@ -17,11 +17,16 @@
 // of ours (the FP32 SIMT kernels), ours_tf32 (the TF32 tensor-core kernels, ConvPrecision::tf32),
 // cudnn_fp32, cudnn_tf32 (see cudnn_util.h); bench/to_markdown.py pairs ours with cudnn_fp32 and
 // ours_tf32 with cudnn_tf32.
+//
+// Built without cuDNN (P2P_BENCH_CUDNN undefined: the CUDA emulation build, for the dry run of
+// tools/gpu_bench.sh) only ours and ours_tf32 are registered: the same names and JSON, the twins absent.
 #include <memory>
 #include <string>
 
 #include "bench/bench_util.h"
+#ifdef P2P_BENCH_CUDNN
 #include "bench/cudnn_util.h"
+#endif
 #include "bench/model_shapes.h"
 #include "kernels/conv2d.h"
 #include "kernels/conv_transpose2d.h"
@@ -51,6 +56,7 @@ const char* op_name(const ConvLayer& l, Prod p) {
   return "";
 }
 
+#ifdef P2P_BENCH_CUDNN
 // A cuDNN call made ready for one product and precision, with its workspace.
 template <class Algo>
 struct Planned {
@@ -58,29 +64,38 @@ struct Planned {
   ConvPlan<Algo> plan;
   DeviceBytes workspace;
 };
+#endif
 
 // The buffers of one layer at one batch size (random contents; outputs get overwritten) and the
 // cuDNN plans, made on first use so each cudnnFind* runs once per shape and precision.
 struct ConvCase {
   explicit ConvCase(const ConvGeom& geom)
       : g(geom),
+#ifdef P2P_BENCH_CUDNN
         d(geom),
+#endif
         x(g.x_size(), 1),
         w(g.w_size(), 2),
         y(g.y_size(), 3),
         dx(g.x_size(), 4),
         dy(g.y_size(), 5),
-        dw(g.w_size(), 6) {}
+        dw(g.w_size(), 6) {
+  }
   ConvGeom g;
+#ifdef P2P_BENCH_CUDNN
   ConvDescs d;
+#endif
   DeviceBuffer x, w, y, dx, dy, dw;
+#ifdef P2P_BENCH_CUDNN
   std::unique_ptr<Planned<cudnnConvolutionFwdAlgo_t>> fwd[2];
   std::unique_ptr<Planned<cudnnConvolutionBwdDataAlgo_t>> bwd_data[2];
   std::unique_ptr<Planned<cudnnConvolutionBwdFilterAlgo_t>> bwd_filter[2];
+#endif
 };
 
 ConvCase& conv_case(const std::string& key, const ConvGeom& g) { return current_case<ConvCase>(key, g); }
 
+#ifdef P2P_BENCH_CUDNN
 template <class Algo, class PlanFn>
 Planned<Algo>& planned(std::unique_ptr<Planned<Algo>>& slot, const ConvCase& c, Math m, PlanFn plan_fn) {
   if (!slot) {
@@ -91,6 +106,7 @@ Planned<Algo>& planned(std::unique_ptr<Planned<Algo>>& slot, const ConvCase& c, 
   }
   return *slot;
 }
+#endif
 
 void run_ours(const ConvLayer& l, ConvCase& c, Prod p) {
   const ConvGeom& g = c.g;
@@ -127,6 +143,7 @@ void bench_ours(benchmark::State& state, const ConvLayer& l, int n, const std::s
   time_op(state, Work{c.g.flops(), 0}, reset, [&] { run_ours(l, c, p); });
 }
 
+#ifdef P2P_BENCH_CUDNN
 void bench_cudnn(benchmark::State& state, const ConvLayer& l, int n, const std::string& key, Prod p, Math m) {
   const float one = 1.0f, zero = 0.0f;
   const int mi = static_cast<int>(m);
@@ -166,6 +183,7 @@ void bench_cudnn(benchmark::State& state, const ConvLayer& l, int n, const std::
     state.SkipWithError(e.what());
   }
 }
+#endif
 
 // "G.down1.conv:3x256x256->64,k4s2p1" (input channels x size -> output channels, kernel/stride/pad)
 std::string shape_name(const ConvLayer& l) {
@@ -186,8 +204,10 @@ void register_all() {
         for (ConvPrecision prec : {ConvPrecision::fp32, ConvPrecision::tf32})
           configure(benchmark::RegisterBenchmark((base + (prec == ConvPrecision::tf32 ? "ours_tf32" : "ours")).c_str(),
                                                  bench_ours, l, n, key, p, prec));
+#ifdef P2P_BENCH_CUDNN
         for (Math m : {Math::fp32, Math::tf32})
           configure(benchmark::RegisterBenchmark((base + math_name(m)).c_str(), bench_cudnn, l, n, key, p, m));
+#endif
       }
     }
   }
@@ -196,6 +216,8 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef P2P_BENCH_CUDNN
   benchmark::AddCustomContext("cudnn_version", std::to_string(cudnnGetVersion()));
+#endif
   return p2p::bench::bench_main(argc, argv, "bench_conv", register_all);
 }

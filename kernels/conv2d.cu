@@ -27,14 +27,18 @@
 // reproducible. At stride 1 there is one phase with Ri = R, oh = pad: the plain backward-data GEMM.
 //
 // The tile kernel: a 64x64 output tile per block of 256 threads, each thread a 4x4 register tile
-// (or, for forward and backward-data GEMMs of at most 8 columns, a 256x8 tile of 4x2 per thread: see
-// NarrowTile), reduction in steps of 16 staged through shared memory, double-buffered (the next
-// step's global loads are issued before the current step's FMAs). The reduction indices of a step are decomposed
-// once per block into a small shared table. backward-weight splits its long reduction (n,p,q) into
-// fixed chunks (blockIdx.z), each writing a partial dw tile to a workspace; a second kernel sums the
-// chunks in order and adds (+=) into dw. Chunking depends only on the geometry, and no kernel uses
-// atomics, so every result is bitwise reproducible. Offsets of whole images are 64-bit; indices
-// inside one image (or one weight tensor) and over the GEMM extents are 32-bit, which the launchers
+// (or a 256x8 tile of 4x2 per thread, NarrowTile, for forward and backward-data GEMMs of at most 8
+// columns, where the configuration picks it), reduction in steps of 16 staged through shared memory, double-buffered
+// (the next step's global loads are issued before the current step's FMAs). The reduction indices of a step are
+// decomposed once per block into a small shared table.
+//
+// Split-K (every pass): a launch configuration (kernels/conv_config.h: tile and chunk count, chosen
+// per layer by autotune or the fixed table) may split the reduction into fixed chunks (blockIdx.z).
+// Then the op is wrapped in PartialOp, whose store writes chunk z's partial tile to a workspace, and
+// sum_partials_kernel adds the chunks in order and hands the sum to the op's own store: the epilogue
+// (forward's bias, backward-data's optional bias, backward-weight's +=) runs once, on the whole sum.
+// No kernel uses atomics, so for a given configuration every result is bitwise reproducible. Offsets of whole images
+// are 64-bit; indices inside one image (or one weight tensor) and over the GEMM extents are 32-bit, which the launchers
 // check (check_sizes, conv2d.h; the extent limit is derived below the tile kernel).
 //
 // With ConvPrecision::tf32 (conv2d.h) every GEMM runs on the tensor cores instead (conv_tc.cuh: the
@@ -44,9 +48,12 @@
 
 #include <algorithm>
 #include <climits>
+#include <functional>
 #include <type_traits>
 
 #include "kernels/conv2d.h"
+#include "kernels/conv_config.h"
+#include "runtime/device.h"
 #include "runtime/launch.h"
 
 namespace p2p::cuda {
@@ -89,8 +96,9 @@ __device__ __forceinline__ void load_vec(const float* p, float (&v)[N]) {
 }
 
 // Op interface: kAMFast (A loaded with m fastest across threads, else kk fastest; B is always loaded
-// kk fastest), KIdx kidx(kk) (a decomposed reduction index; no memory access), ARow arow(m),
-// BCol bcol(n), float a(ARow, KIdx), float b(KIdx, BCol), ORow orow(m), store(ORow, n, chunk, value).
+// kk fastest), kCMFast (neighbouring m of the output C are neighbours in memory, else neighbouring n), KIdx kidx(kk) (a
+// decomposed reduction index; no memory access), ARow arow(m), BCol bcol(n), float a(ARow, KIdx), float b(KIdx, BCol),
+// ORow orow(m), store(ORow, n, chunk, value).
 //
 // Stage: how a block of either tile kernel (this SIMT one, or the tensor-core one of conv_tc.cuh)
 // brings its A (BM x kBK, stored kk-major: As[kk][m]) and B (kBK x BN: Bs[kk][n]) tiles of one
@@ -270,7 +278,7 @@ struct Dims {
 
 // forward: A[(n,p,q)][(c,r,s)] = x[n, c, p*stride + r - pad, q*stride + s - pad], B[(c,r,s)][k] = w[k,c,r,s].
 struct ForwardOp {
-  static constexpr bool kAMFast = true;
+  static constexpr bool kAMFast = true, kCMFast = true;
   Dims d;
   const float* x;
   const float* w;
@@ -334,12 +342,14 @@ struct Phase {
 };
 
 // backward-data, phase ph: A[(n,hh,ww)][(k,i,j)] = dy[n, k, hh + oh - i, ww + ow - j] (0 outside dy),
-// B[(k,i,j)][c] = w[k, c, rh + st i, sw + st j], C -> dx[n, c, a + st hh, b + st ww].
+// B[(k,i,j)][c] = w[k, c, rh + st i, sw + st j], C -> dx[n, c, a + st hh, b + st ww] (+ bias[c] when
+// given: conv_transpose2d's forward, whose bias is then added in this epilogue, not in another pass).
 struct BackwardDataOp {
-  static constexpr bool kAMFast = true;
+  static constexpr bool kAMFast = true, kCMFast = true;
   Dims d;
   const float* dy;
   const float* w;
+  const float* bias;  // may be null
   float* dx;
   Phase ph;
 
@@ -374,17 +384,19 @@ struct BackwardDataOp {
     const int hw = ph.hb * ph.wb, n = m / hw, rest = m - n * hw, hh = rest / ph.wb;
     return {int64_t(n) * d.C * d.HW + (ph.h0 + d.stride * hh) * d.W + ph.w0 + d.stride * (rest - hh * ph.wb)};
   }
-  __device__ void store(const ORow& o, int c, int, float v) const { dx[o.off + int64_t(c) * d.HW] = v; }
+  __device__ void store(const ORow& o, int c, int, float v) const {
+    dx[o.off + int64_t(c) * d.HW] = bias ? v + __ldg(bias + c) : v;
+  }
 };
 
-// backward-weight: A[k][(n,p,q)] = dy[n,k,p,q], B[(n,p,q)][(c,r,s)] = x[n, c, p*stride + r - pad, q*stride + s - pad];
-// chunk z of the reduction writes its partial sums to ws[z][k][(c,r,s)].
+// backward-weight: A[k][(n,p,q)] = dy[n,k,p,q], B[(n,p,q)][(c,r,s)] = x[n, c, p*stride + r - pad, q*stride + s - pad],
+// C added (+=) into dw[k][(c,r,s)] by the one thread that holds the element's whole sum.
 struct BackwardWeightOp {
-  static constexpr bool kAMFast = false;
+  static constexpr bool kAMFast = false, kCMFast = false;
   Dims d;
   const float* x;
   const float* dy;
-  float* ws;
+  float* dw;
 
   struct KIdx {
     int64_t dy_off, x_img;
@@ -414,14 +426,41 @@ struct BackwardWeightOp {
     return in_range(h, d.H) && in_range(ww, d.W) ? __ldg(x + kd.x_img + bc.c_off + h * d.W + ww) : 0.0f;
   }
   __device__ ORow orow(int k) const { return {int64_t(k) * d.C * d.RS}; }
-  __device__ void store(const ORow& o, int crs, int z, float v) const {
-    ws[int64_t(z) * d.K * d.C * d.RS + o.off + crs] = v;
+  __device__ void store(const ORow& o, int crs, int, float v) const { dw[o.off + crs] += v; }
+};
+
+// Split-K: chunk z's partial C[m][n] of op goes to the workspace plane z, laid out as C is in memory
+// (ws[z][n][m] when Op::kCMFast, else ws[z][m][n]), so that sum_partials_kernel, walking a plane
+// in order, writes the output through op's own store with neighbouring threads on neighbouring
+// elements.
+template <class Op>
+struct PartialOp : Op {
+  float* ws;
+  int rows, cols;
+  using ORow = int;
+  __device__ ORow orow(int m) const { return m; }
+  __device__ void store(ORow m, int n, int z, float v) const {
+    const int64_t at = Op::kCMFast ? int64_t(n) * rows + m : int64_t(m) * cols + n;
+    ws[int64_t(z) * rows * cols + at] = v;
   }
 };
 
+// C[m][n] = sum_z ws[z][...], z in order, stored through op (its epilogue).
+template <class Op>
+__global__ void sum_partials_kernel(const Op op, int rows, int cols, int chunks, const float* __restrict__ ws) {
+  const int64_t size = int64_t(rows) * cols;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < size; i += int64_t(gridDim.x) * blockDim.x) {
+    float acc = 0.0f;
+    for (int z = 0; z < chunks; ++z) acc += ws[z * size + i];
+    const int64_t fast_extent = Op::kCMFast ? rows : cols;
+    const int slow = static_cast<int>(i / fast_extent), fast = static_cast<int>(i - slow * fast_extent);
+    const int m = Op::kCMFast ? fast : slow, n = Op::kCMFast ? slow : fast;
+    op.store(op.orow(m), n, 0, acc);
+  }
+}
+
 template <class T, class Op>
-void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
-  if (gs.m == 0 || gs.n == 0) return;
+void launch_tile(const Op& op, const GemmShape& gs, int chunks) {
   const dim3 grid((gs.m + T::BM - 1) / T::BM, (gs.n + T::BN - 1) / T::BN, chunks);
   P2P_CHECK(grid.y <= 65535 && grid.z <= 65535,
             "conv2d CUDA: GEMM of " << gs.m << " x " << gs.n << " in " << chunks << " chunks exceeds the grid limits");
@@ -431,33 +470,55 @@ void launch_gemm(const Op& op, const GemmShape& gs, int chunks) {
     P2P_LAUNCH((implicit_gemm_kernel<Op, T>), grid, kThreads, op, gs);
 }
 
-// forward and backward-data (one reduction chunk): by the process-wide precision, the tensor-core
-// or the SIMT kernel, each with its narrow tile when the columns fit it.
+// The configuration's tile, in the kernel of the process-wide precision (conv2d.h): the SIMT tiles
+// for fp32, their tensor-core twins for tf32 (whose narrow tile, 128 x 16, also takes the GEMMs of at
+// most 8 columns that a narrow configuration is chosen for).
 template <class Op>
-void launch_gemm(const Op& op, const GemmShape& gs) {
-  if (conv_precision() == ConvPrecision::tf32) {
-    if (gs.n <= TcNarrowTile::BN)
-      launch_gemm<TcNarrowTile>(op, gs, 1);
-    else
-      launch_gemm<TcWideTile>(op, gs, 1);
-  } else if (gs.n <= NarrowTile::BN) {
-    launch_gemm<NarrowTile>(op, gs, 1);
-  } else {
-    launch_gemm<WideTile>(op, gs, 1);
-  }
+void launch_tile(const Op& op, const GemmShape& gs, int chunks, ConvTile tile) {
+  const bool tf32 = conv_precision() == ConvPrecision::tf32;
+  // The narrow tiles load A m-fast (their rows are whole thread groups); backward-weight, whose A
+  // is read kk-fast, has C*R*S columns and always runs wide (conv_config.h).
+  if constexpr (Op::kAMFast)
+    if (tile == ConvTile::narrow)
+      return tf32 ? launch_tile<TcNarrowTile>(op, gs, chunks) : launch_tile<NarrowTile>(op, gs, chunks);
+  return tf32 ? launch_tile<TcWideTile>(op, gs, chunks) : launch_tile<WideTile>(op, gs, chunks);
+}
+
+// The split-K workspace: one buffer, grown to the largest request and kept, so that a training loop
+// allocates it during its first step only (a workspace freed after each call would take blocks of
+// the caching allocator's free lists that a later step's first-use buffers had claimed). Reusing it
+// is safe: every kernel runs in order on the one stream.
+float* workspace(int64_t floats) {
+  static Tensor ws;
+  if (!ws.defined() || ws.numel() < floats) ws = Tensor({floats}, Device::CUDA);
+  return ws.data();
+}
+
+// The GEMM of op, m x n with a reduction of kred, in configuration c: one launch when the reduction
+// is one chunk, else the chunks' partial tiles and their in-order sum.
+template <class Op>
+void run_gemm(const Op& op, const GemmDims& d, const ConvConfig& c) {
+  if (d.m == 0 || d.n == 0) return;
+  const Chunking ch = conv_chunking(d.kred, c.chunks);
+  const GemmShape gs{d.m, d.n, d.kred, ch.chunk};
+  if (ch.count == 1) return launch_tile(op, gs, 1, c.tile);
+  const int64_t size = int64_t(d.m) * d.n;
+  float* ws = workspace(ch.count * size);
+  launch_tile(PartialOp<Op>{op, ws, d.m, d.n}, gs, ch.count, c.tile);
+  P2P_LAUNCH((sum_partials_kernel<Op>), grid_for(size, 256), 256, op, d.m, d.n, ch.count, ws);
 }
 
 // The GEMM extent limit (check_sizes in conv2d.h enforces it). With E >= m, n, kred, the largest
 // int the tile kernel and the launchers form is the end of the last split-K chunk. Chunk z starts
-// at kbeg = z * chunk <= kred - 1 (z < chunks = ceil(kred / chunk)), and chunk <= kred rounded up to
-// kBK, so
-//   kbeg + chunk <= (kred - 1) + (kred + kBK - 1) = 2 kred + kBK - 2,
-// which also bounds conv2d_backward_weight's kred + chunk - 1 (for the chunk count). Every other
-// int is at most E + 255: the last row m0 + BM - 1 <= m + BM - 2 and the host's m + BM - 1 (n
-// alike), the last reduction index kbeg + kBK * ntiles - 1 <= kend + kBK - 2, the tile count's
-// kend - kbeg + kBK - 1 <= kred + 2 kBK - 2, the launcher's kred + kMinChunk - 1. Hence
+// at kbeg = z * chunk <= kred - 1 (z < chunks = ceil(kred / chunk): conv_chunking makes no empty
+// chunk), and chunk <= kred rounded up to kBK, so
+//   kbeg + chunk <= (kred - 1) + (kred + kBK - 1) = 2 kred + kBK - 2.
+// Every other int is at most E + 255: the last row m0 + BM - 1 <= m + BM - 2 and the host's
+// m + BM - 1 (n alike), the last reduction index kbeg + kBK * ntiles - 1 <= kend + kBK - 2, the tile
+// count's kend - kbeg + kBK - 1 <= kred + 2 kBK - 2 (conv_chunking computes in 64 bits). Hence
 //   2 E + kBK - 2 <= INT_MAX,  E <= (INT_MAX - (kBK - 2)) / 2 = 1073741816.
-// Indices inside one image or the weight tensor stay below its size, which must fit an int.
+// Indices inside one image or the weight tensor stay below its size, which must fit an int; the
+// workspace's, over chunks * m * n, are 64-bit.
 static_assert(kMaxGemmExtent == (INT_MAX - (kBK - 2)) / 2, "conv2d.h's kMaxGemmExtent must follow kBK");
 static_assert(kMaxGemmExtent +
                       std::max({WideTile::BM, WideTile::BN, NarrowTile::BM, NarrowTile::BN, TcNarrowTile::BM,
@@ -466,13 +527,44 @@ static_assert(kMaxGemmExtent +
                   INT_MAX,
               "the tile rows and columns must fit an int");
 
-// dw[i] += sum_z ws[z][i], z in order.
-__global__ void sum_chunks_kernel(int64_t size, int chunks, const float* __restrict__ ws, float* __restrict__ dw) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < size; i += int64_t(gridDim.x) * blockDim.x) {
-    float acc = 0.0f;
-    for (int z = 0; z < chunks; ++z) acc += ws[z * size + i];
-    dw[i] += acc;
+// Autotune's scratch output (conv_config.h: timing must not write the real outputs; backward-weight's
+// += then adds into it), grown and kept as the workspace.
+float* scratch(int64_t floats) {
+  static Tensor out;
+  if (!out.defined() || out.numel() < floats) {
+    out = Tensor({floats}, Device::CUDA);
+    CUDA_CHECK(cudaMemsetAsync(out.data(), 0, floats * sizeof(float), stream()));
   }
+  return out.data();
+}
+
+// Milliseconds per run(), from cudaEvents around reps runs after a warm-up run; under the CUDA
+// emulation one run, timed but not compared (conv_choose keeps the fixed table's choice there).
+double time_ms(const std::function<void()>& run) {
+  const int warm = cuda_emulated() ? 0 : 1, reps = cuda_emulated() ? 1 : 5;
+  for (int i = 0; i < warm; ++i) run();
+  cudaEvent_t start, stop;
+  CUDA_CHECK(cudaEventCreate(&start));
+  CUDA_CHECK(cudaEventCreate(&stop));
+  CUDA_CHECK(cudaEventRecord(start, stream()));
+  for (int i = 0; i < reps; ++i) run();
+  CUDA_CHECK(cudaEventRecord(stop, stream()));
+  CUDA_CHECK(cudaEventSynchronize(stop));
+  float ms = 0.0f;
+  CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+  CUDA_CHECK(cudaEventDestroy(start));
+  CUDA_CHECK(cudaEventDestroy(stop));
+  return double(ms) / reps;
+}
+
+// The configuration of pass p on g (conv_config.h); run(c, out) runs the pass in configuration c
+// writing out, which has out_size floats.
+template <class Run>
+ConvConfig choose(ConvPass p, const ConvGeom& g, int64_t out_size, const Run& run) {
+  return conv_choose(p, g, [&](const ConvConfig& c) {
+    float* out = scratch(out_size);
+    return time_ms([&] { run(c, out); });
+  });
 }
 
 constexpr int kBiasThreads = 512;
@@ -500,57 +592,36 @@ __global__ void __launch_bounds__(kBiasThreads)
   }
 }
 
-// The split-K workspace: one buffer, grown to the largest request and kept, so that a training loop
-// allocates it during its first step only (a workspace freed after each call would take blocks of
-// the caching allocator's free lists that a later step's first-use buffers had claimed). Reusing it
-// is safe: every kernel runs in order on the one stream.
-float* workspace(int64_t floats) {
-  static Tensor ws;
-  if (!ws.defined() || ws.numel() < floats) ws = Tensor({floats}, Device::CUDA);
-  return ws.data();
-}
-
 }  // namespace
 
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y) {
   check_sizes(g, "conv2d_forward");
-  const int kred = g.c * g.r * g.s;
-  launch_gemm(ForwardOp{Dims(g), x, w, b, y}, GemmShape{g.n * g.p() * g.q(), g.k, kred, kred});
+  const auto run = [&](const ConvConfig& c, float* out) {
+    run_gemm(ForwardOp{Dims(g), x, w, b, out}, conv_pass_gemm(ConvPass::forward, g), c);
+  };
+  run(choose(ConvPass::forward, g, g.y_size(), run), y);
 }
 
-void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx, const float* bias) {
   check_sizes(g, "conv2d_backward_data");
   const int st = g.stride;
-  // (a, b) in row-major order; a phase with no rows or columns (a >= H or b >= W) has nothing to write.
-  for (int a = 0; a < std::min(st, g.h); ++a)
-    for (int b = 0; b < std::min(st, g.w); ++b) {
-      const BackwardDataOp op{Dims(g), dy, w, dx, Phase(g, a, b)};
-      const int kred = g.k * op.ph.ri * op.ph.sj;
-      launch_gemm(op, GemmShape{g.n * op.ph.hb * op.ph.wb, g.c, kred, kred});
-    }
+  const auto run = [&](const ConvConfig& c, float* out) {
+    // (a, b) in row-major order; a phase with no rows or columns (a >= H or b >= W) has nothing to write.
+    for (int a = 0; a < std::min(st, g.h); ++a)
+      for (int b = 0; b < std::min(st, g.w); ++b) {
+        const BackwardDataOp op{Dims(g), dy, w, bias, out, Phase(g, a, b)};
+        run_gemm(op, GemmDims{g.n * op.ph.hb * op.ph.wb, g.c, g.k * op.ph.ri * op.ph.sj}, c);
+      }
+  };
+  run(choose(ConvPass::backward_data, g, g.x_size(), run), dx);
 }
 
 void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   check_sizes(g, "conv2d_backward_weight");
-  const int m = g.k, n = g.c * g.r * g.s, kred = g.n * g.p() * g.q();
-  if (m == 0 || n == 0 || kred == 0) return;
-  // Enough chunks for about kTargetBlocks blocks, each chunk at least kMinChunk long; a function of
-  // the geometry only, so the summation order never changes.
-  constexpr int kTargetBlocks = 512, kMinChunk = 256;
-  const int tiles = ((m + WideTile::BM - 1) / WideTile::BM) * ((n + WideTile::BN - 1) / WideTile::BN);
-  const int max_chunks = (kred + kMinChunk - 1) / kMinChunk;
-  const int want = std::min(max_chunks, std::max(1, (kTargetBlocks + tiles - 1) / tiles));
-  const int chunk = ((kred + want - 1) / want + kBK - 1) / kBK * kBK;
-  const int chunks = (kred + chunk - 1) / chunk;
-  const int64_t size = g.w_size();
-  float* ws = workspace(chunks * size);
-  // The chunks above follow WideTile's 64 x 64 blocks, which TcWideTile shares.
-  const BackwardWeightOp op{Dims(g), x, dy, ws};
-  if (conv_precision() == ConvPrecision::tf32)
-    launch_gemm<TcWideTile>(op, GemmShape{m, n, kred, chunk}, chunks);
-  else
-    launch_gemm<WideTile>(op, GemmShape{m, n, kred, chunk}, chunks);
-  P2P_LAUNCH(sum_chunks_kernel, grid_for(size, 256), 256, size, chunks, ws, dw);
+  const auto run = [&](const ConvConfig& c, float* out) {
+    run_gemm(BackwardWeightOp{Dims(g), x, dy, out}, conv_pass_gemm(ConvPass::backward_weight, g), c);
+  };
+  run(choose(ConvPass::backward_weight, g, g.w_size(), run), dw);
 }
 
 void bias_backward(int n, int k, int64_t n_hw, const float* dy, float* db) {

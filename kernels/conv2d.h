@@ -87,7 +87,8 @@ inline void check_sizes(const ConvGeom& g, const char* op) {
                                          << "K*R*S) exceeds the CUDA kernels' 32-bit limit " << kMaxGemmExtent);
 }
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y);
-void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx);
+// bias: dx[n,c,:] += bias[c] in the same pass (conv_transpose2d's forward bias); null for conv2d.
+void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx, const float* bias = nullptr);
 void conv2d_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw);
 void bias_backward(int n, int k, int64_t n_hw, const float* dy, float* db);
 }  // namespace cuda

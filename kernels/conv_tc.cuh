@@ -28,7 +28,7 @@ struct TcTile : T {
   static_assert(WM % 16 == 0 && WN % 16 == 0 && (T::BM / WM) * (T::BN / WN) * 32 == kThreads,
                 "one WM x WN part of the tile per warp, in whole 16 x 16 fragments");
 };
-// launch_gemm's choice of kernel: tc_gemm_kernel for a TcTile, implicit_gemm_kernel for a Tile.
+// launch_tile's choice of kernel: tc_gemm_kernel for a TcTile, implicit_gemm_kernel for a Tile.
 template <class T>
 struct is_tc_tile : std::false_type {};
 template <class T, int WM, int WN>

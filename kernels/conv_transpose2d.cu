@@ -1,29 +1,16 @@
 // conv_transpose2d on the GPU: the conv2d kernels (conv2d.cu) with the roles exchanged, on the conv2d
 // geometry g.as_conv() that maps [N, O, HO, WO] to [N, C, H, W] with the same weights [C, O, R, S]:
-//   forward          y  = conv2d backward-data of "dy" = x, then + b[o] (by stride phase, so a stride-2
-//                    layer multiplies only the taps that land on each output pixel)
+//   forward          y  = conv2d backward-data of "dy" = x, + b[o] in its epilogue (by stride phase, so a
+//                    stride-2 layer multiplies only the taps that land on each output pixel)
 //   backward-data    dx = conv2d forward of dy (no bias)
 //   backward-weight  dw += conv2d backward-weight with its x = dy and its dy = x
 // (kernels/conv_transpose2d.h derives these; tests/test_conv_transpose2d.cpp checks them on the CPU.)
 #include "kernels/conv_transpose2d.h"
-#include "runtime/launch.h"
 
 namespace p2p::cuda {
 
-namespace {
-// y[n, o, :] += b[o] over the plane of hw elements.
-__global__ void add_bias_kernel(int64_t total, int o, int64_t hw, const float* __restrict__ b, float* __restrict__ y) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x)
-    y[i] += b[(i / hw) % o];
-}
-}  // namespace
-
 void conv_transpose2d_forward(const ConvTGeom& g, const float* x, const float* w, const float* b, float* y) {
-  conv2d_backward_data(g.as_conv(), x, w, y);
-  if (!b) return;
-  const int64_t hw = int64_t(g.ho()) * g.wo(), total = int64_t(g.n) * g.o * hw;
-  if (total == 0) return;
-  P2P_LAUNCH(add_bias_kernel, grid_for(total, 256), 256, total, g.o, hw, b, y);
+  conv2d_backward_data(g.as_conv(), x, w, y, b);
 }
 
 void conv_transpose2d_backward_data(const ConvTGeom& g, const float* dy, const float* w, float* dx) {

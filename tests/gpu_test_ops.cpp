@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "kernels/conv_config.h"
 #include "runtime/device.h"
 #include "tests/op_harness.h"
 
@@ -61,6 +62,33 @@ TEST_CASE("conv CUDA kernels: reference, determinism, gradients", "[gpu][ops][co
 // the exact one (op_harness.cpp), and deterministic; the gradient modes run on the FP32 cases.
 TEST_CASE("conv TF32 CUDA kernels: reference, determinism", "[gpu][ops][conv][tf32]") {
   all_modes(conv_cases(shape_set(), ConvPrecision::tf32), /*with_gradients=*/false);
+}
+// Every launch configuration of the conv GEMMs (kernels/conv_config.h), forced on every conv case
+// and pass: both tiles, unsplit and in 3 reduction chunks (a ragged last chunk: a 40-long reduction
+// in 3 is 16 + 16 + 8), and the wide tile in 64 (clamped to one 16-long step per chunk: the most
+// chunks a reduction allows), against the double reference (outputs poisoned) and again for the
+// same bits, in both precisions (the tensor-core kernel has its own tiles and reads the same
+// chunks). Autotune's candidates are these tiles with 1 to 64 chunks; the unforced run above
+// covers its choices (on a GPU, timed ones on the full shapes). The reduced shapes reach every path
+// of every configuration, so they are used on a GPU too (the full set four times over would take
+// minutes there).
+TEST_CASE("conv CUDA kernels: every launch configuration, reference and determinism", "[gpu][ops][conv_config]") {
+  for (ConvPrecision precision : {ConvPrecision::fp32, ConvPrecision::tf32}) {
+    const std::vector<OpCase> cases = conv_cases(ShapeSet::reduced, precision);
+    for (const ConvConfig& cfg : {ConvConfig{ConvTile::narrow, 1}, ConvConfig{ConvTile::narrow, 3},
+                                  ConvConfig{ConvTile::wide, 3}, ConvConfig{ConvTile::wide, 64}}) {
+      INFO("configuration " << conv_config_text(cfg) << ", " << conv_precision_name(precision));
+      const ConvConfigOverride force(cfg);
+      for (const OpCase& c : cases) {
+        ModeReport r = check_entry_vs_reference(c, Device::CUDA, 99);
+        INFO(r.text);
+        CHECK(r.ok);
+        r = check_determinism(c, 77);
+        INFO(r.text);
+        CHECK(r.ok);
+      }
+    }
+  }
 }
 TEST_CASE("norm CUDA kernels: reference, determinism, gradients", "[gpu][ops][norm]") {
   all_modes(norm_cases(shape_set()));

@@ -16,6 +16,7 @@
 #include "models/pix2pix.h"
 #include "runtime/allocator.h"
 #include "runtime/device.h"
+#include "runtime/safetensors.h"
 #include "tests/cli_runner.h"
 #include "tests/testing.h"
 #include "tests/trainer_fixtures.h"
@@ -159,6 +160,68 @@ TEST_CASE("gan train --device cuda runs the CUDA kernels and says where", "[trai
   // It trained at the default --precision tf32, and gave the process its exact convolutions back.
   CHECK(r.out.find("precision: tf32") != std::string::npos);
   CHECK(conv_precision() == ConvPrecision::fp32);
+  fs::remove_all(dir);
+}
+
+// The conv launch configurations (kernels/conv_config.h) of a CUDA run: one log line per layer
+// and pass as each is chosen, saved in the checkpoint, and restored by --resume, which then chooses
+// nothing anew (even under --no-autotune) and saves the same configurations again.
+TEST_CASE("gan train --device cuda: conv configurations logged, saved, restored on --resume", "[trainer][gpu][cli]") {
+  namespace fs = std::filesystem;
+  char tmpl[] = "/tmp/p2p_gpu_tune_XXXXXX";
+  const fs::path dir = ::mkdtemp(tmpl);
+  write_synthetic_dataset((dir / "data").string(), 4, 1, 32, 3);
+  auto train = [&](int64_t iters, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"train",
+                                     "--dataroot",
+                                     (dir / "data").string(),
+                                     "--checkpoints-dir",
+                                     (dir / "ck").string(),
+                                     "--name",
+                                     "tiny",
+                                     "--load-size",
+                                     "36",
+                                     "--crop-size",
+                                     "32",
+                                     "--num-downs",
+                                     "5",
+                                     "--ngf",
+                                     "4",
+                                     "--ndf",
+                                     "4",
+                                     "--device",
+                                     "cuda",
+                                     "--max-iters",
+                                     std::to_string(iters),
+                                     "--sample-freq",
+                                     "0",
+                                     "--report-freq",
+                                     "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::cli(args);
+  };
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  const fs::path latest = dir / "ck" / "tiny" / "latest.safetensors";
+  const testing::CliRun first = train(1, {});
+  INFO(first.out << first.err);
+  REQUIRE(first.code == 0);
+  const std::string saved = SafetensorsFile(latest.string()).meta("conv_configs");
+  // One entry and one log line per (pass, geometry): the U-Net's 10 and the PatchGAN's 5 convs
+  // have some geometries twice (D sees the fake and the real pair alike, once each).
+  const size_t entries = count(saved, ";") + 1;
+  CHECK(entries >= 15);
+  CHECK(count(first.out, "\nconv forward [") + count(first.out, "\nconv backward-data [") +
+            count(first.out, "\nconv backward-weight [") ==
+        entries);
+  const testing::CliRun resumed = train(2, {"--resume", "--no-autotune"});
+  INFO(resumed.out << resumed.err);
+  REQUIRE(resumed.code == 0);
+  CHECK(count(resumed.out, "\nconv ") == 0);
+  CHECK(SafetensorsFile(latest.string()).meta("conv_configs") == saved);
   fs::remove_all(dir);
 }
 

@@ -33,6 +33,7 @@
 #include "data/loader.h"
 #include "data/synthetic.h"
 #include "kernels/conv2d.h"
+#include "kernels/conv_config.h"
 #include "runtime/allocator.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
@@ -173,6 +174,8 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
             << ", \"cuda_mallocs\": " << r.cuda_mallocs << "}";
   };
 
+  // Each conv layer's launch configuration is autotuned at its first call (a warm-up step) and logged.
+  const ConvTuneRun tuning(/*autotune=*/true, con.out);
   TempDir tmp;
   std::map<int, fs::path> datasets;  // by pair count
   for (int bs : batch_sizes) {

@@ -10,8 +10,7 @@
 #     runtime tests; then racecheck, initcheck and synccheck on the same, each run capped at
 #     SANITIZER_TIMEOUT seconds (default 120)
 # P2P_CUDA_SYNC=1 is set for the tests, so a failing kernel is named where it fails.
-# On a machine without a package registry, first unpack the Debian packages here with
-# tools/offline-deps.sh .deps (or any prefix in $DEPS); they are picked up from .deps/usr.
+# Dependencies on a machine without a package registry: see tools/gpu_env.sh.
 # Exit status: non-zero when the build, a test or a sanitizer run fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,19 +25,11 @@ note() { echo "$*" | tee -a "$out/summary.log"; }
 took() { note "  ($(($SECONDS - t0)) s, $SECONDS s in all) $*"; t0=$SECONDS; }
 in_time() { [ "$SECONDS" -lt "$deadline" ] || { note "  skipped (past ${deadline} s): $*"; return 1; }; }
 
-args=(-DCMAKE_BUILD_TYPE=Release)
-deps=${DEPS:-.deps}
-if [ -d "$deps/usr" ]; then
-  args+=("-DCMAKE_PREFIX_PATH=$PWD/$deps/usr" "-Dbenchmark_DIR=$PWD/$deps/usr/lib/x86_64-linux-gnu/cmake/benchmark")
-  export LD_LIBRARY_PATH="$PWD/$deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-fi
-if cudnn=$(python3 -c 'import nvidia.cudnn as m; print(m.__path__[0])' 2> /dev/null); then
-  args+=("-DCUDNN_ROOT=$cudnn")
-  export LD_LIBRARY_PATH="$cudnn/lib:${LD_LIBRARY_PATH:-}"
-fi
+# shellcheck source=tools/gpu_env.sh
+. tools/gpu_env.sh
 
 note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2> /dev/null)"
-if ! { cmake -S . -B "$build" "${args[@]}" && cmake --build "$build" -j "$(nproc)" -- -k; } > "$out/build.log" 2>&1; then
+if ! { cmake -S . -B "$build" "${cmake_args[@]}" && cmake --build "$build" -j "$(nproc)" -- -k; } > "$out/build.log" 2>&1; then
   grep -E -A3 "error|Error" "$out/build.log" | head -60
   took "FAILED: configure and build (see $out/build.log)"
   exit 1

@@ -69,6 +69,10 @@ const OptionTable<TrainOptions>& train_option_table() {
     t.range("save-epoch-freq", &O::save_epoch_freq, "epochs between epoch_<N> checkpoints (0 = none)", R::free, 0);
     t.range("save-latest-freq", &O::save_latest_freq, "steps between latest checkpoints (0 = epoch ends only)", R::free,
             0);
+    t.add("no-autotune", &O::no_autotune,
+          "CUDA: each conv layer's launch configuration from a fixed table, not timed at its first use (the choices "
+          "are logged and saved in checkpoints; --resume keeps the saved ones)",
+          R::free);
     t.add("resume", &O::resume, "continue from <checkpoints-dir>/<name>/latest.safetensors", R::free);
   });
   return table;

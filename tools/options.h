@@ -57,6 +57,9 @@ struct TrainOptions {
   // (a G forward and two D forwards on report_images inputs, and a read of the loss log: well under
   // a step's cost per 500 steps).
   int report_freq = 500, report_images = 4;
+  // CUDA convolutions: the fixed table's launch configuration per layer instead of timing the
+  // candidates at each layer's first use (kernels/conv_config.h).
+  bool no_autotune = false;
   bool resume = false;
 };
 const OptionTable<TrainOptions>& train_option_table();

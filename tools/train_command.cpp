@@ -18,7 +18,9 @@
 // from 0), epoch_iter (its batches done), options (the train and model options as JSON, under
 // their command-line names). --resume reloads latest and continues at the same epoch and batch
 // with the same step count, so the data order, the dropout masks and Adam's step all continue as
-// in an uninterrupted run.
+// in an uninterrupted run. conv_configs holds the CUDA convolutions' launch configuration per
+// layer (kernels/conv_config.h: chosen at each layer's first use, by timing unless --no-autotune, and
+// logged then); --resume restores them, since another configuration rounds differently.
 //
 // SIGINT and SIGTERM (Ctrl-C, kill): the handler only sets a flag; the loop finishes the step in
 // progress, saves latest, says so and returns normally, so `train --resume` continues exactly.
@@ -35,6 +37,7 @@
 
 #include "data/loader.h"
 #include "kernels/conv2d.h"
+#include "kernels/conv_config.h"
 #include "models/gan.h"
 #include "runtime/check.h"
 #include "tools/commands.h"
@@ -151,10 +154,14 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
 
   std::unique_ptr<TrainModel> model = kind.create(o.seed, dev);
   int64_t epoch = 0, epoch_iter = 0;
+  ConvTuneRun tuning(!o.no_autotune, con.out);
   if (o.resume) {
     Metadata meta = model->load(latest.string(), true);
     epoch = meta_int(meta, "epoch", latest.string());
     epoch_iter = meta_int(meta, "epoch_iter", latest.string());
+    // Checkpoints from before the configurations were saved have none: their layers choose anew.
+    if (auto it = meta.find("conv_configs"); it != meta.end())
+      conv_tune_restore(it->second, "--resume: checkpoint " + latest.string());
   }
   fs::create_directories(dir / "samples");
   const std::string table = options_text(values, defaults);
@@ -212,8 +219,10 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
   };
 
   auto save = [&](const fs::path& path, int64_t ep, int64_t iter) {
-    Metadata m{
-        {"epoch", std::to_string(ep)}, {"epoch_iter", std::to_string(iter)}, {"options", json_object(opts_meta)}};
+    Metadata m{{"epoch", std::to_string(ep)},
+               {"epoch_iter", std::to_string(iter)},
+               {"options", json_object(opts_meta)},
+               {"conv_configs", conv_tune_save()}};
     model->save(path.string(), m);
   };
 

@@ -19,7 +19,8 @@
 //     cudaHostAlloc / cudaFreeHost (page-locked staging: plain host memory here),
 //     cudaMemcpy(Async) / cudaMemset(Async) (device ranges are checked against live allocations),
 //     streams as in-order queues (every call completes before it returns), synchronize, last error,
-//     device count and properties.
+//     device count and properties, events (a record takes the host clock: the emulated work before
+//     it is done by then, so elapsed times are the emulation's CPU times).
 // Launches go through p2p::cuda::launch (runtime/launch.h), which under nvcc is <<<...>>>.
 //
 // How kernels run (block.cpp): the threads of a block are cooperative fibers (Boost.Context), each
@@ -232,3 +233,10 @@ cudaError_t cudaGetDeviceCount(int* n);
 cudaError_t cudaGetDevice(int* dev);
 cudaError_t cudaSetDevice(int dev);
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int dev);
+struct CUevent_st;
+using cudaEvent_t = CUevent_st*;
+cudaError_t cudaEventCreate(cudaEvent_t* e);
+cudaError_t cudaEventDestroy(cudaEvent_t e);
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s = nullptr);
+cudaError_t cudaEventSynchronize(cudaEvent_t e);
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end);
