@@ -27,7 +27,9 @@ int64_t tiles(ConvTile t, const GemmDims& d) {
   return int64_t(ceil_div(d.m, bm)) * ceil_div(d.n, bn);
 }
 
-using Key = std::tuple<int, int, int, int, int, int, int, int, int, int>;  // pass, then the geometry
+// Pass, then the geometry. Not the precision (conv2d.h): a run (ConvTuneRun) has one, and candidates
+// are timed in it; the tiles' names stand for the SIMT tiles or their tensor-core twins alike.
+using Key = std::tuple<int, int, int, int, int, int, int, int, int, int>;
 Key key(ConvPass p, const ConvGeom& g) { return {int(p), g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.stride, g.pad}; }
 
 struct Tuner {
