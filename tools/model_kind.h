@@ -52,6 +52,11 @@ class TrainModel {
   // Test-time outputs for an input pair: named images, the input first.
   virtual NamedImages test(const Tensor& A, const Tensor& B, bool eval) = 0;
   virtual void set_learning_rate(float lr) = 0;
+  // CUDA graphs for the steps on CUDA (--no-graph turns them off; the results are the same bits).
+  // Returns false for a model whose steps always run kernel by kernel: only pix2pix graphs its step
+  // (cycle_gan's, dcgan's and vae's host code between their kernels is not capture-safe yet: their
+  // Adam and dropout read t and the offsets as kernel arguments, which a graph would freeze).
+  virtual bool set_graph(bool) { return false; }
   virtual int64_t step() const = 0;
   virtual std::string describe() const = 0;  // the networks and their parameter counts, one line
   virtual void save(const std::string& path, const Metadata& extra) = 0;
