@@ -43,8 +43,8 @@ P2P_HD AdamScalars adam_scalars(double lr, double beta1, double beta2, int64_t t
 }
 
 // What the CUDA update reads in device memory: the steps done before it (t = steps_done + 1) and the
-// learning rate, which the owner sets from the host between steps (AdamDeviceState) or advances on
-// the device (cuda::advance_step, inside the step); then the scalars the update derives from them.
+// learning rate, which the owner sets between steps and advances at the end of each step, both on
+// the device (AdamDeviceState); then the scalars the update derives from them.
 struct AdamStepScalars {
   int64_t steps_done;
   float lr;
@@ -87,8 +87,9 @@ void adam_set_state(AdamStepScalars* state, int64_t steps_done, float lr, bool k
 void adam_advance_state(AdamStepScalars* state);
 }  // namespace cuda
 
-// p, g, m, v: the same element count, on one device. t >= 1. On CUDA, t and cfg.lr are first copied
-// into a device state of this function's own (not while a step is being captured: use the next one).
+// p, g, m, v: the same element count, on one device. t >= 1. On CUDA, t and cfg.lr are first set
+// into a device state of this function's own: a captured step would replay them frozen, so a step
+// meant for a CUDA graph uses the overload below.
 void adam_step(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamConfig& cfg, int64_t t);
 // CUDA only: t and the learning rate from state (cfg's lr is not read), for a step that a CUDA graph
 // may replay.
