@@ -56,7 +56,9 @@ void StepGraph::capture(const std::function<void()>& step, const char* what) {
   const std::string where = std::string("capturing ") + what + " into a CUDA graph (--no-graph runs without)";
   const cudaStream_t s = cuda::stream();
   const size_t allocations = device_allocations(), frees = device_frees();
-  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+  // Thread-local: the calls a capture forbids are forbidden to this thread, not to the data loader's
+  // threads, which may allocate pinned memory meanwhile (the global mode would fail them).
+  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
   cudaGraph_t graph = nullptr;
   try {
     step();

@@ -8,9 +8,10 @@
 //   - a step whose key (its input shapes) differs from the last step's, or that follows a free of
 //     device memory (the graph may hold the freed block; the allocator counts frees), runs
 //     ungraphed: it allocates what it needs, and any graph is dropped;
-//   - the next graphed step captures the step and launches the graph. The capture must neither
-//     allocate nor free device memory (checked), and a call CUDA forbids during a capture (a
-//     synchronisation, cudaMalloc, a synchronous copy) fails it: both are errors naming the step;
+//   - the next graphed step captures the step (in the thread-local mode) and launches the graph.
+//     The capture must neither allocate nor free device memory (checked), and a call CUDA forbids
+//     during a capture (a synchronisation, cudaMalloc, a synchronous copy) fails it: both are errors
+//     naming the step;
 //   - later graphed steps only launch the graph. An ungraphed step in between (graphed false: a
 //     step the host watches) runs the same kernels on the same buffers and keeps the graph.
 // The caller copies the step's inputs into its fixed buffers before run() and reads its results

@@ -4,6 +4,7 @@
 // stream capture and graph replay, and the calls a capture forbids. Built only in the emulation build.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <thread>
 #include <vector>
 
 #include "runtime/cuda_util.h"
@@ -187,5 +188,31 @@ TEST_CASE("emulation: the calls a GPU forbids during a capture fail there and in
   CUDA_CHECK(cudaFree(block));
   CUDA_CHECK(cudaStreamEndCapture(s, &graph));
   CUDA_CHECK(cudaGraphDestroy(graph));
+  cudaGetLastError();
+}
+
+TEST_CASE("emulation: a global capture forbids other threads the unsafe calls, a thread-local one does not",
+          "[emulation]") {
+  cudaStream_t s = cuda::stream();
+  // cudaHostAlloc from another thread (as the data loader's pinned batches), then freed there.
+  auto host_alloc_elsewhere = [] {
+    cudaError_t got = cudaSuccess;
+    std::thread t([&] {
+      void* p = nullptr;
+      got = cudaHostAlloc(&p, 64, cudaHostAllocDefault);
+      if (got == cudaSuccess) got = cudaFreeHost(p);
+    });
+    t.join();
+    return got;
+  };
+  cudaGraph_t graph = nullptr;
+  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  CHECK(host_alloc_elsewhere() == cudaSuccess);
+  void* p = nullptr;
+  CHECK(cudaHostAlloc(&p, 64, cudaHostAllocDefault) == cudaErrorStreamCaptureUnsupported);  // this thread's
+  CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
+  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+  CHECK(host_alloc_elsewhere() == cudaErrorStreamCaptureUnsupported);
+  CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
   cudaGetLastError();
 }

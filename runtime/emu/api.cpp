@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "runtime/emu/emu.h"
@@ -23,6 +24,7 @@ using Op = std::function<cudaError_t()>;
 struct CUstream_st {
   cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
   cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal;
+  std::thread::id capturing_thread;
   std::vector<Op> ops;  // the capture so far
 };
 struct CUgraph_st {
@@ -41,19 +43,28 @@ cudaError_t record(cudaError_t e) {
   return e;
 }
 
-// The streams capturing now (one host thread drives the emulated device, so no lock).
-std::set<cudaStream_t>& capturing_streams() {
-  static std::set<cudaStream_t>* s = new std::set<cudaStream_t>;  // never destroyed, as the allocations
-  return *s;
+// The streams capturing now. Other host threads (the data loader's, allocating pinned memory) may
+// call in while the main thread captures, hence the lock.
+struct Captures {
+  std::mutex mu;
+  std::set<cudaStream_t> streams;
+};
+Captures& captures() {
+  static Captures* c = new Captures;  // never destroyed, as the allocations
+  return *c;
 }
 
-// A call that a capture in progress forbids (outside the relaxed mode): it fails with `error` and
-// invalidates every such capture, as on a GPU, and cudaStreamEndCapture then reports it. Returns
-// cudaSuccess when no capture forbids it.
+// A call that a capture in progress forbids: from any thread during a cudaStreamCaptureModeGlobal
+// capture, from the capturing thread during a ThreadLocal one, never during a Relaxed one. It fails
+// with `error` and invalidates those captures, as on a GPU, and cudaStreamEndCapture then reports
+// it. Returns cudaSuccess when no capture forbids it.
 cudaError_t forbidden_during_capture(cudaError_t error) {
+  Captures& c = captures();
+  std::lock_guard<std::mutex> lock(c.mu);
   bool forbidden = false;
-  for (cudaStream_t s : capturing_streams())
-    if (s->mode != cudaStreamCaptureModeRelaxed) {
+  for (cudaStream_t s : c.streams)
+    if (s->mode == cudaStreamCaptureModeGlobal ||
+        (s->mode == cudaStreamCaptureModeThreadLocal && s->capturing_thread == std::this_thread::get_id())) {
       s->capture = cudaStreamCaptureStatusInvalidated;
       forbidden = true;
     }
@@ -214,8 +225,10 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t s, cudaStreamCaptureMode mode) {
   if (s->capture != cudaStreamCaptureStatusNone) return record(cudaErrorIllegalState);
   s->capture = cudaStreamCaptureStatusActive;
   s->mode = mode;
+  s->capturing_thread = std::this_thread::get_id();
   s->ops.clear();
-  capturing_streams().insert(s);
+  std::lock_guard<std::mutex> lock(captures().mu);
+  captures().streams.insert(s);
   return cudaSuccess;
 }
 
@@ -223,7 +236,10 @@ cudaError_t cudaStreamEndCapture(cudaStream_t s, cudaGraph_t* graph) {
   if (!s || !graph) return record(cudaErrorInvalidValue);
   if (s->capture == cudaStreamCaptureStatusNone) return record(cudaErrorIllegalState);
   const bool invalidated = s->capture == cudaStreamCaptureStatusInvalidated;
-  capturing_streams().erase(s);
+  {
+    std::lock_guard<std::mutex> lock(captures().mu);
+    captures().streams.erase(s);
+  }
   s->capture = cudaStreamCaptureStatusNone;
   *graph = invalidated ? nullptr : new CUgraph_st{std::move(s->ops)};
   s->ops.clear();

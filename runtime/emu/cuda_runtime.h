@@ -22,10 +22,11 @@
 //     cudaGraphInstantiate, cudaGraphLaunch and the destroys): while a stream captures, its kernel
 //     launches (with copies of their arguments) and its cudaMemcpyAsync / cudaMemsetAsync are
 //     recorded instead of run, and a graph launch replays them in order. The calls a GPU forbids during
-//     a capture (outside cudaStreamCaptureModeRelaxed: cudaMalloc, cudaFree, cudaHostAlloc,
-//     cudaFreeHost, the synchronous cudaMemcpy / cudaMemset, cudaStreamSynchronize of the capturing
-//     stream, cudaDeviceSynchronize) fail with the error a GPU gives and invalidate the capture, so
-//     that code which would break a capture on the GPU breaks here too.
+//     a capture (cudaMalloc, cudaFree, cudaHostAlloc, cudaFreeHost, the synchronous cudaMemcpy /
+//     cudaMemset, cudaStreamSynchronize of the capturing stream, cudaDeviceSynchronize: from any
+//     thread in cudaStreamCaptureModeGlobal, from the capturing one in ThreadLocal; in Relaxed only
+//     the synchronisation of the capturing stream) fail with the error a GPU gives and invalidate
+//     the capture, so that code which would break a capture on the GPU breaks here too.
 // Launches go through p2p::cuda::launch (runtime/launch.h), which under nvcc is <<<...>>>.
 //
 // How kernels run (block.cpp): the threads of a block are cooperative fibers (Boost.Context), each
