@@ -53,9 +53,10 @@ class TrainModel {
   virtual NamedImages test(const Tensor& A, const Tensor& B, bool eval) = 0;
   virtual void set_learning_rate(float lr) = 0;
   // CUDA graphs for the steps on CUDA (--no-graph turns them off; the results are the same bits).
-  // Returns false for a model whose steps always run kernel by kernel: only pix2pix graphs its step
-  // (cycle_gan's, dcgan's and vae's host code between their kernels is not capture-safe yet: their
-  // Adam and dropout read t and the offsets as kernel arguments, which a graph would freeze).
+  // Returns false for a model whose steps always run kernel by kernel: only pix2pix graphs its step.
+  // The others' steps decide on the host between kernels, which a graph would freeze: dcgan and vae
+  // draw their noise on the host (fill_normal, copied up each step), cycle_gan's image pool picks
+  // its images on the host, and their Adam takes t as a host value.
   virtual bool set_graph(bool) { return false; }
   virtual int64_t step() const = 0;
   virtual std::string describe() const = 0;  // the networks and their parameter counts, one line
