@@ -82,9 +82,13 @@ void bench_leaky_relu(benchmark::State& state, const std::string& key, int n, in
 
 // p, g, m random; v zeros (it must be >= 0). Repeated steps drift the values, not the traffic.
 struct AdamCase {
-  explicit AdamCase(int64_t n) : n(n), p(n, 1), g(n, 2), m(n, 3), v(n, 4) { v.fill(0.0f); }
+  explicit AdamCase(int64_t n) : n(n), p(n, 1), g(n, 2), m(n, 3), v(n, 4) {
+    v.fill(0.0f);
+    step.set(0, AdamConfig{}.lr);
+  }
   int64_t n;
   DeviceBuffer p, g, m, v;
+  AdamDeviceState step;
 };
 
 void bench_adam(benchmark::State& state, int64_t n, bool ours) {
@@ -94,7 +98,7 @@ void bench_adam(benchmark::State& state, int64_t n, bool ours) {
     const AdamConfig cfg;
     if (ours)
       return time_op(state, work, [&] {
-        cuda::adam_step(n, a.p.get(), a.g.get(), a.m.get(), a.v.get(), cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, 1);
+        cuda::adam_step(n, a.p.get(), a.g.get(), a.m.get(), a.v.get(), cfg.beta1, cfg.beta2, cfg.eps, a.step.get());
       });
     // Not Adam: the same seven streams in three cuBLAS calls (scales != 1 so nothing is skipped).
     const float decay = 0.999f, step = -1e-4f;

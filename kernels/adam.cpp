@@ -8,14 +8,10 @@
 
 #include <cmath>
 
+#include "runtime/allocator.h"
 #include "runtime/dispatch.h"
 
 namespace p2p {
-
-AdamScalars adam_scalars(double lr, double beta1, double beta2, int64_t t) {
-  const double td = static_cast<double>(t);
-  return {lr / (1.0 - std::pow(beta1, td)), std::sqrt(1.0 - std::pow(beta2, td))};
-}
 
 namespace ref {
 template <typename T>
@@ -39,19 +35,45 @@ void validate(const AdamConfig& cfg) {
   P2P_CHECK(cfg.beta2 >= 0.0f && cfg.beta2 < 1.0f, "--beta2 " << cfg.beta2 << ": Adam's betas lie in [0, 1)");
 }
 
-void adam_step(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamConfig& cfg, int64_t t) {
+AdamDeviceState::AdamDeviceState()
+    : p_(static_cast<AdamStepScalars*>(alloc_bytes(Device::CUDA, sizeof(AdamStepScalars)))) {
+  set(0, 0.0f);
+}
+AdamDeviceState::~AdamDeviceState() { free_bytes(Device::CUDA, p_, sizeof(AdamStepScalars)); }
+void AdamDeviceState::set(int64_t steps_done, float lr) {
+  P2P_ON_CUDA(cuda::adam_set_state(p_, steps_done, lr, /*keep_steps=*/false));
+}
+void AdamDeviceState::set_lr(float lr) { P2P_ON_CUDA(cuda::adam_set_state(p_, 0, lr, /*keep_steps=*/true)); }
+void AdamDeviceState::advance() { P2P_ON_CUDA(cuda::adam_advance_state(p_)); }
+
+namespace {
+Device check_adam(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, const AdamConfig& cfg) {
   Device dev = common_device({&p, &g, &m, &v}, "adam_step");
-  P2P_CHECK(t >= 1, "adam_step: step t = " << t << ", must be >= 1 (steps count from 1)");
   P2P_CHECK(p.defined() && g.defined() && m.defined() && v.defined(), "adam_step: p, g, m and v must all be given");
   P2P_CHECK(g.numel() == p.numel() && m.numel() == p.numel() && v.numel() == p.numel(),
             "adam_step: buffers differ in size: p " << p.numel() << ", g " << g.numel() << ", m " << m.numel() << ", v "
                                                     << v.numel() << " elements");
   validate(cfg);
-  if (dev == Device::CUDA)
-    P2P_ON_CUDA(
-        cuda::adam_step(p.numel(), p.data(), g.data(), m.data(), v.data(), cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, t));
-  else
+  return dev;
+}
+}  // namespace
+
+void adam_step(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamConfig& cfg, int64_t t) {
+  const Device dev = check_adam(p, g, m, v, cfg);
+  P2P_CHECK(t >= 1, "adam_step: step t = " << t << ", must be >= 1 (steps count from 1)");
+  if (dev == Device::CPU) {
     ref::adam_step(p.numel(), p.data(), g.data(), m.data(), v.data(), cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, t);
+    return;
+  }
+  static AdamDeviceState* state = new AdamDeviceState;  // never destroyed: a step may run in a static destructor
+  state->set(t - 1, cfg.lr);
+  adam_step(p, g, m, v, cfg, *state);
+}
+
+void adam_step(Tensor& p, const Tensor& g, Tensor& m, Tensor& v, const AdamConfig& cfg, AdamDeviceState& state) {
+  P2P_CHECK(check_adam(p, g, m, v, cfg) == Device::CUDA, "adam_step with a device state: the tensors must be on CUDA");
+  P2P_ON_CUDA(
+      cuda::adam_step(p.numel(), p.data(), g.data(), m.data(), v.data(), cfg.beta1, cfg.beta2, cfg.eps, state.get()));
 }
 
 }  // namespace p2p

@@ -7,8 +7,9 @@
 //
 // Reductions are deterministic, with no atomics: the M = runs*hw values of a group are cut into a
 // fixed number of chunks that depends only on the shape; one block reduces one chunk (each thread a
-// fixed strided subset, then warp shuffles and a block tree) into a workspace, and one warp per group
-// then combines that group's chunks in a fixed order.
+// fixed strided subset, then warp shuffles and a block tree) into a workspace (one for the family,
+// kept: cuda::grown_workspace), and one warp per group then combines that group's chunks in a fixed
+// order.
 //   Forward training:  chunk moments (Welford: count, mean, sum of squared deviations; combined with
 //                      Chan's formula, never E[x^2] - E[x]^2) -> mean, invstd, running statistics
 //                      -> normalise pass.
@@ -22,6 +23,7 @@
 
 #include "kernels/batch_norm2d.h"
 #include "runtime/launch.h"
+#include "runtime/tensor_cuda.h"
 
 namespace p2p::cuda {
 
@@ -47,6 +49,12 @@ int vector_width(int64_t hw, std::initializer_list<const float*> ptrs) {
   return 4;
 }
 Layout layout(const NormGeom& g, int v) { return Layout{g.c, g.n, g.hw() / v}; }
+
+// The chunk results of the reductions below.
+float* scratch(int64_t floats) {
+  static Tensor ws;
+  return grown_workspace(ws, floats);
+}
 
 template <int V>
 struct Vec {
@@ -275,8 +283,7 @@ void forward_train(const NormGeom& g, const float* x, const float* gamma, const 
   const Layout L = layout(g, V);
   const Plan plan = plan_for(L);
   const int64_t parts = int64_t(L.groups) * plan.chunks;
-  Tensor work({parts * int64_t(sizeof(Moments) / sizeof(float))}, Device::CUDA);
-  Moments* part = reinterpret_cast<Moments*>(work.data());
+  Moments* part = reinterpret_cast<Moments*>(scratch(parts * int64_t(sizeof(Moments) / sizeof(float))));
   P2P_LAUNCH(moments_chunk_kernel<V>, static_cast<unsigned>(parts), plan.block, L, x, plan.chunks, plan.chunk, part);
   P2P_LAUNCH(moments_finish_kernel, grid_for(int64_t(L.groups) * 32, 256), 256, L.groups, plan.chunks, part,
              int64_t(g.n) * g.hw(), eps, momentum, save_mean, save_invstd, running_mean, running_var);
@@ -340,13 +347,12 @@ template <int V>
 void backward(const NormGeom& g, const float* dy, const float* x, const float* gamma, const Stats& s, float center,
               float* dx, float* dgamma, float* dbeta) {
   const Layout L = layout(g, V);
-  Tensor work;
   GradSums* means = nullptr;
   if (center != 0.0f || dgamma || dbeta) {
     const Plan plan = plan_for(L);
     const int64_t parts = int64_t(L.groups) * plan.chunks;
-    work = Tensor({(parts + L.groups) * int64_t(sizeof(GradSums) / sizeof(float))}, Device::CUDA);
-    GradSums* part = reinterpret_cast<GradSums*>(work.data());
+    GradSums* part =
+        reinterpret_cast<GradSums*>(scratch((parts + L.groups) * int64_t(sizeof(GradSums) / sizeof(float))));
     means = part + parts;
     P2P_LAUNCH(grad_sums_chunk_kernel<V>, static_cast<unsigned>(parts), plan.block, L, dy, x, s, plan.chunks,
                plan.chunk, part);

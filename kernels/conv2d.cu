@@ -55,6 +55,7 @@
 #include "kernels/conv_config.h"
 #include "runtime/device.h"
 #include "runtime/launch.h"
+#include "runtime/tensor_cuda.h"
 
 namespace p2p::cuda {
 
@@ -484,14 +485,10 @@ void launch_tile(const Op& op, const GemmShape& gs, int chunks, ConvTile tile) {
   return tf32 ? launch_tile<TcWideTile>(op, gs, chunks) : launch_tile<WideTile>(op, gs, chunks);
 }
 
-// The split-K workspace: one buffer, grown to the largest request and kept, so that a training loop
-// allocates it during its first step only (a workspace freed after each call would take blocks of
-// the caching allocator's free lists that a later step's first-use buffers had claimed). Reusing it
-// is safe: every kernel runs in order on the one stream.
+// The split-K workspace (runtime/tensor_cuda.h: grown, kept, shared by the calls in stream order).
 float* workspace(int64_t floats) {
   static Tensor ws;
-  if (!ws.defined() || ws.numel() < floats) ws = Tensor({floats}, Device::CUDA);
-  return ws.data();
+  return grown_workspace(ws, floats);
 }
 
 // The GEMM of op, m x n with a reduction of kred, in configuration c: one launch when the reduction

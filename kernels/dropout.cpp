@@ -38,26 +38,27 @@ template void dropout_backward<double>(int64_t, const double*, double, uint64_t,
 
 namespace {
 Device check_dropout(const char* op, const Tensor& in, const char* in_name, float p, const Tensor& out,
-                     const char* out_name) {
+                     const char* out_name, DeviceOffset device) {
   P2P_CHECK(p >= 0.0f && p < 1.0f, op << ": p = " << p << " is outside [0, 1)");
   Device dev = common_device({&in, &out}, op);
+  P2P_CHECK(!device.count || dev == Device::CUDA, op << ": an offset in device memory needs CUDA tensors");
   check_shape(out, in.shape(), (std::string(op) + ": " + out_name + " (must match " + in_name + ")").c_str());
   return dev;
 }
 }  // namespace
 
-void dropout_forward(const Tensor& x, float p, uint64_t seed, uint64_t offset, Tensor& y) {
-  Device dev = check_dropout("dropout_forward", x, "x", p, y, "y");
+void dropout_forward(const Tensor& x, float p, uint64_t seed, uint64_t offset, Tensor& y, DeviceOffset device) {
+  Device dev = check_dropout("dropout_forward", x, "x", p, y, "y", device);
   if (dev == Device::CUDA)
-    P2P_ON_CUDA(cuda::dropout_forward(x.numel(), x.data(), p, seed, offset, y.data()));
+    P2P_ON_CUDA(cuda::dropout_forward(x.numel(), x.data(), p, seed, offset, device, y.data()));
   else
     ref::dropout_forward(x.numel(), x.data(), p, seed, offset, y.data());
 }
 
-void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t offset, Tensor& dx) {
-  Device dev = check_dropout("dropout_backward", dy, "dy", p, dx, "dx");
+void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t offset, Tensor& dx, DeviceOffset device) {
+  Device dev = check_dropout("dropout_backward", dy, "dy", p, dx, "dx", device);
   if (dev == Device::CUDA)
-    P2P_ON_CUDA(cuda::dropout_backward(dy.numel(), dy.data(), p, seed, offset, dx.data()));
+    P2P_ON_CUDA(cuda::dropout_backward(dy.numel(), dy.data(), p, seed, offset, device, dx.data()));
   else
     ref::dropout_backward(dy.numel(), dy.data(), p, seed, offset, dx.data());
 }

@@ -5,9 +5,12 @@
 //   dx_i = keep_i ? dy_i / (1 - p) : 0
 // The mask is never stored: the backward regenerates it from (seed, offset), and the CPU and the
 // GPU draw the same mask. Each forward call takes a fresh offset from the caller's RandomStreams.
+// On CUDA the offset may continue from a count in device memory (DeviceOffset, runtime/random.h):
+// offset = (*count) * stride + the host offset, read when the kernel runs.
 #pragma once
 #include <cstdint>
 
+#include "runtime/random.h"
 #include "runtime/tensor.h"
 
 namespace p2p {
@@ -20,12 +23,13 @@ void dropout_backward(int64_t n, const T* dy, T p, uint64_t seed, uint64_t offse
 }  // namespace ref
 
 namespace cuda {
-void dropout_forward(int64_t n, const float* x, float p, uint64_t seed, uint64_t offset, float* y);
-void dropout_backward(int64_t n, const float* dy, float p, uint64_t seed, uint64_t offset, float* dx);
+void dropout_forward(int64_t n, const float* x, float p, uint64_t seed, uint64_t offset, DeviceOffset device, float* y);
+void dropout_backward(int64_t n, const float* dy, float p, uint64_t seed, uint64_t offset, DeviceOffset device,
+                      float* dx);
 }  // namespace cuda
 
-// p in [0, 1).
-void dropout_forward(const Tensor& x, float p, uint64_t seed, uint64_t offset, Tensor& y);
-void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t offset, Tensor& dx);
+// p in [0, 1). A device part of the offset needs CUDA tensors.
+void dropout_forward(const Tensor& x, float p, uint64_t seed, uint64_t offset, Tensor& y, DeviceOffset device = {});
+void dropout_backward(const Tensor& dy, float p, uint64_t seed, uint64_t offset, Tensor& dx, DeviceOffset device = {});
 
 }  // namespace p2p

@@ -72,6 +72,10 @@ Pix2Pix::Pix2Pix(const Pix2PixOptions& opt, Device dev)
   g_store_.finalize(dev, derive_seed(opt.seed, 1));
   d_store_.finalize(dev, derive_seed(opt.seed, 2));
   adam_g_ = adam_d_ = opt_.adam;
+  if (dev == Device::CUDA) {
+    adam_state_ = std::make_unique<AdamDeviceState>();
+    adam_state_->set(0, adam_g_.lr);
+  }
   losses_ = Tensor::zeros({4}, dev);
   health_.add_network("G", g_store_, adam_g_);
   health_.add_network("D", d_store_, adam_d_);
@@ -84,6 +88,14 @@ Pix2Pix::Pix2Pix(const Pix2PixOptions& opt, Device dev)
 void Pix2Pix::set_learning_rate(float lr) {
   adam_g_.lr = lr;
   adam_d_.lr = lr;
+  if (adam_state_) adam_state_->set_lr(lr);
+}
+
+void Pix2Pix::adam(ParamStore& store, const AdamConfig& cfg) {
+  if (adam_state_)
+    adam_step(store.values(), store.grads(), store.adam_m(), store.adam_v(), cfg, *adam_state_);
+  else
+    adam_step(store.values(), store.grads(), store.adam_m(), store.adam_v(), cfg, step_ + 1);
 }
 
 const Tensor& Pix2Pix::to_device(const Tensor& src, Tensor& buf) {
@@ -94,15 +106,27 @@ const Tensor& Pix2Pix::to_device(const Tensor& src, Tensor& buf) {
 }
 
 StepLosses Pix2Pix::train_step(const Tensor& A, const Tensor& B) {
-  to_device(A, A_);
+  to_device(A, A_);  // from the trainer's pinned batches: asynchronous, queued before the step
   to_device(B, B_);
   check_shape(A_, {A_.n(), opt_.g.input_nc, A_.h(), A_.w()}, "pix2pix input A");
   check_shape(B_, {A_.n(), opt_.g.output_nc, A_.h(), A_.w()}, "pix2pix input B");
+  const bool graphed = graph_on_ && dev_ == Device::CUDA && !health_.watching();
+  last_step_mode_ = graph_.run(
+      graphed, shape_str(A_.shape()), [this] { run_step(); }, "the pix2pix step");
+  fake_B_ = step_fake_B_;  // a replay rewrote it, but did not set the pointer (generate() may have moved it)
+  ++step_;
+
+  std::vector<float> l = losses_.to_vector();  // the one device-to-host copy (and sync) of the step
+  return {l[0], l[1] * opt_.lambda_l1, l[2], l[3]};
+}
+
+void Pix2Pix::run_step() {
   Tensor loss_g_gan = losses_.slice(0, {1}), loss_g_l1 = losses_.slice(1, {1});
   Tensor loss_d_real = losses_.slice(2, {1}), loss_d_fake = losses_.slice(3, {1});
 
-  RandomStreams rng(dropout_seed_, static_cast<uint64_t>(step_) * kStreamsPerStep);
-  fake_B_ = &G_->forward(A_, /*training=*/true, rng);
+  RandomStreams rng = adam_state_ ? RandomStreams(dropout_seed_, 0, {adam_state_->steps_done(), kStreamsPerStep})
+                                  : RandomStreams(dropout_seed_, static_cast<uint64_t>(step_) * kStreamsPerStep);
+  fake_B_ = step_fake_B_ = &G_->forward(A_, /*training=*/true, rng);
 
   // D: the fake half (fake_B detached: no dx), then the real half; gradients accumulate over both.
   d_store_.zero_grad();
@@ -116,7 +140,7 @@ StepLosses Pix2Pix::train_step(const Tensor& A, const Tensor& B) {
   health_.verdict(verdict_real_, pred_real);
   gan_loss_backward(opt_.gan_mode, pred_real, true, 0.5f, dpred_);
   D_->backward(dpred_, nullptr, true);
-  adam_step(d_store_.values(), d_store_.grads(), d_store_.adam_m(), d_store_.adam_v(), adam_d_, step_ + 1);
+  adam(d_store_, adam_d_);
 
   // G: through the updated D (its parameters fixed) to d(fake_B), plus lambda * dL1.
   const Tensor& pred = D_->forward(cat_fake_.output(), true);
@@ -132,11 +156,8 @@ StepLosses Pix2Pix::train_step(const Tensor& A, const Tensor& B) {
   axpy(1.0f, dl1_, dfake_);
   g_store_.zero_grad();
   G_->backward(dfake_);
-  adam_step(g_store_.values(), g_store_.grads(), g_store_.adam_m(), g_store_.adam_v(), adam_g_, step_ + 1);
-  ++step_;
-
-  std::vector<float> l = losses_.to_vector();  // the one device-to-host copy (and sync) of the step
-  return {l[0], l[1] * opt_.lambda_l1, l[2], l[3]};
+  adam(g_store_, adam_g_);
+  if (adam_state_) adam_state_->advance();  // step_ + 1, on the device
 }
 
 const Tensor& Pix2Pix::generate(const Tensor& A, bool eval) {
@@ -187,8 +208,10 @@ Metadata Pix2Pix::load(const std::string& path, bool with_optimizer) {
     f.read_into(t.name, t.tensor, "(was it trained with other --ngf/--ndf/--num-downs/--n-layers-d?)");
   if (with_optimizer) {  // continuing training: the step count and the dropout streams of the saved run
     step_ = parse_option_int(f.meta("step"), "checkpoint " + path + ": metadata step");
+    if (adam_state_) adam_state_->set(step_, adam_g_.lr);
     opt_.seed = saved.seed;
     dropout_seed_ = derive_seed(saved.seed, 3);
+    graph_.reset();  // a graph holds the dropout seed as a kernel argument
   }
   return f.metadata();
 }

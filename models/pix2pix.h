@@ -24,6 +24,15 @@
 // seed derived from the --seed, so a run resumed at step s draws the masks the uninterrupted run
 // would have. All buffers are owned here or by the layers and reused: after the first step with a
 // given batch shape, a step allocates no device memory.
+//
+// On CUDA the step is one CUDA graph (runtime/step_graph.h; set_graph(false) turns it off): the
+// first step of a batch shape runs ungraphed and allocates every buffer, the next is captured (from
+// after the input copy to before the loss read-back) and launched, later ones copy their inputs and
+// launch it. Nothing of the step is baked into the graph: Adam's t and lr live in device memory
+// (AdamDeviceState, shared by G's and D's Adam: they have the same t and lr) and the step count is
+// advanced there at the end of each step; the dropout offsets are that count * kStreamsPerStep plus
+// the layer's index, read by the kernels. A watched step (health) runs ungraphed, on the same
+// kernels and buffers, so graphed and ungraphed steps agree bit for bit.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -38,6 +47,7 @@
 #include "nn/norm.h"
 #include "nn/params.h"
 #include "runtime/safetensors.h"
+#include "runtime/step_graph.h"
 
 namespace p2p {
 
@@ -91,6 +101,9 @@ class Pix2Pix {
 
   // Adam's learning rate for both networks (the trainer's schedule sets it each epoch).
   void set_learning_rate(float lr);
+  // CUDA graphs for the steps on CUDA (on by default; no effect on the CPU), and how the last step ran.
+  void set_graph(bool on) { graph_on_ = on; }
+  StepGraph::Mode last_step_mode() const { return last_step_mode_; }
   float current_learning_rate() const { return adam_g_.lr; }
 
   int64_t step() const { return step_; }  // optimisation steps done
@@ -126,6 +139,8 @@ class Pix2Pix {
 
  private:
   const Tensor& to_device(const Tensor& src, Tensor& buf);
+  void run_step();  // the step on A_ and B_, from G's forward to both Adam updates (what a graph holds)
+  void adam(ParamStore& store, const AdamConfig& cfg);
   std::vector<NamedTensor> named_tensors(bool with_optimizer);  // views into the stores
 
   Pix2PixOptions opt_;
@@ -137,9 +152,14 @@ class Pix2Pix {
   uint64_t dropout_seed_, generate_seed_;
   int64_t step_ = 0;
   uint64_t generate_calls_ = 0;
+  std::unique_ptr<AdamDeviceState> adam_state_;  // CUDA: step_ and the learning rate on the device
+  StepGraph graph_;
+  bool graph_on_ = true;
+  StepGraph::Mode last_step_mode_ = StepGraph::Mode::ungraphed;
 
-  Tensor A_, B_, gen_in_;           // inputs on the device
-  const Tensor* fake_B_ = nullptr;  // G's output buffer
+  Tensor A_, B_, gen_in_;                // inputs on the device
+  const Tensor* fake_B_ = nullptr;       // G's output buffer
+  const Tensor* step_fake_B_ = nullptr;  // the same, as the training step wrote it
   Concat cat_fake_, cat_real_;
   Tensor judge_A_, judge_B_;  // discriminate()'s inputs on the device, and their pair
   Concat cat_judge_;

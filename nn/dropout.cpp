@@ -15,8 +15,9 @@ const Tensor& Dropout::forward(const Tensor& x, bool training, RandomStreams& rn
   if (!training) return x;
   seed_ = rng.seed();
   offset_ = rng.take();
+  device_offset_ = rng.device_offset();
   ensure_buffer(y_, x.shape(), x.device());
-  dropout_forward(x, p_, seed_, offset_, y_);
+  dropout_forward(x, p_, seed_, offset_, y_, device_offset_);
   return y_;
 }
 
@@ -25,7 +26,7 @@ void Dropout::backward(const Tensor& dy, Tensor* dx) {
   if (!dx) return;
   ensure_buffer(*dx, x_shape_, device_);
   if (training_)
-    dropout_backward(dy, p_, seed_, offset_, *dx);
+    dropout_backward(dy, p_, seed_, offset_, *dx, device_offset_);
   else
     dx->copy_from(dy);
 }

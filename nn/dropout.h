@@ -1,6 +1,8 @@
 // Dropout(p) layer over kernels/dropout.h (inverted dropout, as torch.nn.Dropout). In training each
 // forward takes a fresh stream offset from the caller's RandomStreams and remembers (seed, offset)
-// so the backward regenerates the same mask; nothing else is stored. In eval it is the identity
+// so the backward regenerates the same mask (with the streams' device part of the offset, if any,
+// which the kernels read when they run: last_offset() is then the host part); nothing else is stored.
+// In eval it is the identity
 // (forward returns x itself, backward copies dy).
 #pragma once
 #include <cstdint>
@@ -22,6 +24,7 @@ class Dropout {
   float p_;
   bool training_ = false;
   uint64_t seed_ = 0, offset_ = 0;
+  DeviceOffset device_offset_;
   Shape x_shape_;
   Device device_ = Device::CPU;
   Tensor y_;

@@ -111,6 +111,7 @@ void free_bytes(Device dev, void* ptr, size_t bytes) {
   const size_t n = gpu_block_bytes(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
+  c.stats.gpu_frees++;
   if (!kCaching) {
     CUDA_CHECK(cudaFree(ptr));
     c.stats.bytes_in_use -= n;

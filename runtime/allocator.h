@@ -1,6 +1,7 @@
 // Memory for tensors. CPU memory is 64-byte aligned. GPU memory comes from a caching allocator:
 // freed blocks are kept in per-size free lists and handed out again, so a training step whose
-// tensors have the same sizes every iteration calls cudaMalloc only during the first one.
+// tensors have the same sizes every iteration calls cudaMalloc only during the first one. Its count of
+// freed GPU blocks tells a CUDA graph (runtime/step_graph.h) that a buffer it holds may be gone.
 #pragma once
 #include <cstddef>
 
@@ -24,6 +25,7 @@ void free_pinned(void* ptr, size_t bytes);
 struct AllocatorStats {
   size_t cuda_mallocs = 0;  // calls to cudaMalloc so far
   size_t cache_hits = 0;    // allocations served from the free lists
+  size_t gpu_frees = 0;     // GPU blocks freed (into the free lists, or cudaFree): a CUDA graph's staleness
   size_t bytes_in_use = 0;  // GPU bytes handed out and not yet freed
   size_t bytes_cached = 0;  // GPU bytes held in the free lists
   size_t host_allocs = 0;   // calls to cudaHostAlloc so far

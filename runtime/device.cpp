@@ -122,6 +122,9 @@ void check_launch(const char* kernel) {
   P2P_CHECK(err == cudaSuccess, "CUDA error launching kernel " << kernel << ": " << cudaGetErrorName(err) << " ("
                                                                << cudaGetErrorString(err) << ")");
   if (!sync_after_launch()) return;
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  CUDA_CHECK(cudaStreamIsCapturing(stream(), &capture));
+  if (capture != cudaStreamCaptureStatusNone) return;  // a captured kernel runs only when its graph does
   err = cudaStreamSynchronize(stream());
   P2P_CHECK(err == cudaSuccess, "CUDA error in kernel " << kernel << " (P2P_CUDA_SYNC=1): " << cudaGetErrorName(err)
                                                         << " (" << cudaGetErrorString(err) << ")");

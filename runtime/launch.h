@@ -6,6 +6,9 @@
 // With P2P_CUDA_SYNC=1 every launch also waits for its kernel and checks it, so that an asynchronous
 // fault is pinned on the kernel that caused it (for the first runs on a real GPU).
 #pragma once
+#include <memory>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "runtime/cuda_util.h"
@@ -18,10 +21,11 @@ namespace p2p::cuda {
 template <class... Params, class... Args>
 void launch(const char* kernel, void (*fn)(Params...), dim3 grid, dim3 block, Args&&... args) {
 #ifdef P2P_CUDA_EMULATION
-  // Each emulated CUDA thread calls fn with its own copies of the arguments, as a GPU thread gets them.
-  auto call = [&] { fn(args...); };
-  emu::launch(
-      kernel, grid, block, 0, [](const void* c) { (*static_cast<const decltype(call)*>(c))(); }, &call);
+  // The launch keeps copies of the arguments (a captured launch replays after the caller's are gone),
+  // and each emulated CUDA thread calls fn with its own copies of those, as a GPU thread gets them.
+  auto saved = std::make_tuple(std::decay_t<Args>(std::forward<Args>(args))...);
+  emu::launch_on(stream(), kernel, grid, block,
+                 std::make_shared<const emu::ThreadBody>([fn, saved] { std::apply(fn, saved); }));
 #elif defined(__CUDACC__)
   // clang-format would split the chevrons.
   // clang-format off

@@ -9,11 +9,7 @@
 #pragma once
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define P2P_HD __host__ __device__ __forceinline__
-#else
-#define P2P_HD inline
-#endif
+#include "runtime/host_device.h"
 
 namespace p2p {
 

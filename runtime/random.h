@@ -8,17 +8,29 @@
 
 namespace p2p {
 
-// A seed and the next unused stream offset: each draw takes a fresh offset.
+// A part of the stream offsets that lives in device memory (CUDA kernels only): the offset a kernel
+// draws from is (*count) * stride + the host part, with *count read when the kernel runs. A training
+// step captured into a CUDA graph passes its step count so: each replay draws that step's streams.
+struct DeviceOffset {
+  const int64_t* count = nullptr;  // none: the offset is the host part alone
+  uint64_t stride = 0;
+};
+
+// A seed and the next unused stream offset: each draw takes a fresh offset (the host part of it,
+// when a device part is given).
 class RandomStreams {
  public:
-  explicit RandomStreams(uint64_t seed, uint64_t offset = 0) : seed_(seed), offset_(offset) {}
+  explicit RandomStreams(uint64_t seed, uint64_t offset = 0, DeviceOffset device = {})
+      : seed_(seed), offset_(offset), device_(device) {}
   uint64_t seed() const { return seed_; }
   uint64_t offset() const { return offset_; }
+  const DeviceOffset& device_offset() const { return device_; }
   uint64_t take() { return offset_++; }
 
  private:
   uint64_t seed_;
   uint64_t offset_;
+  DeviceOffset device_;
 };
 
 // Uniform in [lo, hi).

@@ -1,10 +1,12 @@
 // The runtime on a GPU: copies round-trip, fills reach every element, the caching allocator
-// reuses freed blocks, pinned staging round-trips and is recycled.
+// reuses freed blocks, pinned staging round-trips and is recycled; a step graph is captured after
+// one ungraphed step and replayed, and a step that synchronises or allocates fails its capture.
 #include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "runtime/allocator.h"
 #include "runtime/random.h"
+#include "runtime/step_graph.h"
 #include "runtime/tensor.h"
 
 using namespace p2p;
@@ -64,4 +66,66 @@ TEST_CASE("pinned host memory: staged copies round-trip and the blocks are recyc
   CHECK(allocator_stats().host_allocs == before.host_allocs);
   CHECK(allocator_stats().pinned_hits - before.pinned_hits == 4);
   CHECK_FALSE(Tensor({2}).is_pinned());
+}
+
+TEST_CASE("step graph: ungraphed first, then captured, then replayed; a key change or a free starts over",
+          "[gpu][runtime][graph]") {
+  using Mode = StepGraph::Mode;
+  Tensor x({1000}, Device::CUDA), y({1000}, Device::CUDA);
+  float value = 0;
+  const auto step = [&] {  // y = value, through x; the graph holds value as a kernel argument
+    x.fill(value);
+    y.copy_from(x);
+  };
+  StepGraph g;
+  auto run = [&](bool graphed, const std::string& key, float v) {
+    value = v;
+    const Mode m = g.run(graphed, key, step, "the test step");
+    CHECK(y.to_vector() == std::vector<float>(1000, m == Mode::replayed ? 2.0f : v));
+    return m;
+  };
+  CHECK(run(true, "a", 1) == Mode::ungraphed);   // the first step of a key allocates what it needs
+  CHECK(run(true, "a", 2) == Mode::captured);    // captured with value 2
+  CHECK(run(true, "a", 3) == Mode::replayed);    // still 2: what changes must live in device memory
+  CHECK(run(false, "a", 4) == Mode::ungraphed);  // a step the host watches: the graph stays
+  CHECK(run(true, "a", 5) == Mode::replayed);
+  CHECK(run(true, "b", 6) == Mode::ungraphed);  // another shape: a new warm-up and capture
+  CHECK(run(true, "b", 2) == Mode::captured);
+  { Tensor freed({10}, Device::CUDA); }  // a freed block may be one the graph holds: start over
+  CHECK(run(true, "b", 7) == Mode::ungraphed);
+  CHECK(run(true, "b", 2) == Mode::captured);
+  g.reset();
+  CHECK(run(true, "b", 8) == Mode::ungraphed);
+}
+
+TEST_CASE("step graph: a step that synchronises or allocates fails its capture, naming it", "[gpu][runtime][graph]") {
+  Tensor x({1000}, Device::CUDA);
+  auto fails_capture = [&](const std::function<void()>& step, const std::string& why) {
+    StepGraph g;
+    g.run(true, "k", step, "the test step");  // ungraphed: fine
+    CHECK_THROWS_WITH(g.run(true, "k", step, "the test step"),
+                      Catch::Contains("capturing the test step into a CUDA graph") && Catch::Contains(why));
+    // The stream works again afterwards, and a capture-safe step is captured.
+    StepGraph ok;
+    for (int i = 0; i < 2; ++i)
+      ok.run(
+          true, "k", [&] { x.fill(3.0f); }, "the good step");
+    CHECK(x.to_vector() == std::vector<float>(1000, 3.0f));
+  };
+  // Reading a result back mid-step waits for the stream: the capture's end (the emulation reports
+  // what a GPU does).
+  fails_capture(
+      [&] {
+        x.fill(1.0f);
+        (void)x.to_vector();
+      },
+      "cudaErrorStreamCapture");
+  // A temporary: from the allocator's cache it is a block the graph would share with whoever takes it
+  // next; without the cache (sanitizer build) a cudaMalloc, which a capture forbids.
+  fails_capture(
+      [&] {
+        Tensor t({1000}, Device::CUDA);
+        t.fill(1.0f);
+      },
+      allocator_caches() ? "the step allocated (1) or freed (1) device memory" : "cudaMalloc");
 }

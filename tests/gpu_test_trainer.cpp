@@ -1,11 +1,15 @@
-// The Pix2Pix step on the GPU against the same step on the CPU reference, its determinism, and the
-// caching allocator staying still once training has started.
+// The Pix2Pix step on the GPU against the same step on the CPU reference, its determinism, the
+// caching allocator staying still once training has started, and the step as a CUDA graph: graphed
+// steps equal ungraphed ones bit for bit, also across a checkpoint and a learning-rate change.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -48,6 +52,46 @@ int64_t straddles(const Pix2Pix& a, const Pix2Pix& b) {
   kb.push_back(&db);
   return testing::sign_straddles(ka, kb);
 }
+
+// Everything a step leaves behind, by name: parameters, gradients, both Adam moments and the running
+// statistics of G and D, and G's output.
+std::vector<std::pair<std::string, std::vector<float>>> state(Pix2Pix& m) {
+  std::vector<std::pair<std::string, std::vector<float>>> s;
+  for (auto [net, st] : {std::pair<const char*, ParamStore*>{"G", &m.g_store()}, {"D", &m.d_store()}}) {
+    s.push_back({std::string(net) + " values", st->values().to_vector()});
+    s.push_back({std::string(net) + " grads", st->grads().to_vector()});
+    s.push_back({std::string(net) + " adam_m", st->adam_m().to_vector()});
+    s.push_back({std::string(net) + " adam_v", st->adam_v().to_vector()});
+    s.push_back({std::string(net) + " running statistics", st->buffers().to_vector()});
+  }
+  s.push_back({"fake_B", m.fake_B().to_vector()});
+  return s;
+}
+
+// "" when the two states are the same bits, else what differs and in how many elements (a short
+// message: Catch would print the whole vectors).
+std::string differences(Pix2Pix& a, Pix2Pix& b) {
+  const auto sa = state(a), sb = state(b);
+  std::string out;
+  for (size_t i = 0; i < sa.size(); ++i) {
+    const std::vector<float>&x = sa[i].second, &y = sb[i].second;
+    size_t n = x.size() == y.size() ? 0 : std::max(x.size(), y.size());
+    for (size_t k = 0; k < std::min(x.size(), y.size()); ++k) n += std::memcmp(&x[k], &y[k], sizeof(float)) != 0;
+    if (n) out += sa[i].first + ": " + std::to_string(n) + " of " + std::to_string(x.size()) + " differ; ";
+  }
+  return out;
+}
+
+std::vector<float> losses(const StepLosses& l) { return {l.g_gan, l.g_l1, l.d_real, l.d_fake}; }
+
+// A batch in page-locked memory, as the trainer's loader stages it.
+Tensor pinned_copy(const Tensor& t) {
+  Tensor p = Tensor::pinned(t.shape());
+  p.copy_from(t);
+  return p;
+}
+
+using Mode = StepGraph::Mode;
 
 }  // namespace
 
@@ -282,4 +326,95 @@ TEST_CASE("pix2pix health on CUDA: matches the CPU reference's, and watching cha
   CHECK(std::memcmp(&lg, &lp, sizeof lg) == 0);
   CHECK(gpu.g_store().values().to_vector() == plain.g_store().values().to_vector());
   CHECK(gpu.d_store().values().to_vector() == plain.d_store().values().to_vector());
+}
+
+TEST_CASE("pix2pix on CUDA: graphed steps equal ungraphed ones bit for bit", "[trainer][gpu][graph]") {
+  std::vector<testing::Pair> data;
+  for (int i = 0; i < 6; ++i) data.push_back(batch(2 * i));
+  Pix2Pix graphed(tiny_options(), Device::CUDA), plain(tiny_options(), Device::CUDA);
+  plain.set_graph(false);
+  // Step 0 allocates (ungraphed), 1 is captured, 2 and 3 replay; 4 is watched (health): ungraphed, on
+  // the same buffers; 5 replays again. The learning rate changes before step 3, as the trainer's
+  // schedule does between epochs: a replay must read the new one. (That the replays advance the step
+  // count, hence Adam's t and the dropout masks, the resume test below shows: a resumed model's count
+  // comes from the checkpoint.)
+  const Mode want[] = {Mode::ungraphed, Mode::captured,  Mode::replayed,
+                       Mode::replayed,  Mode::ungraphed, Mode::replayed};
+  size_t mallocs = 0;
+  for (int i = 0; i < 6; ++i) {
+    INFO("step " << i);
+    if (i == 3)
+      for (Pix2Pix* m : {&graphed, &plain}) m->set_learning_rate(0.5f * tiny_options().adam.lr);
+    graphed.health().watch(i == 4);
+    const Tensor A = pinned_copy(data[i].A), B = pinned_copy(data[i].B);  // as the trainer's loader stages them
+    const StepLosses lg = graphed.train_step(A, B), lp = plain.train_step(A, B);
+    CHECK(graphed.last_step_mode() == want[i]);
+    CHECK(plain.last_step_mode() == Mode::ungraphed);
+    CHECK(losses(lg) == losses(lp));
+    CHECK(differences(graphed, plain) == "");
+    // After the first step, no step allocates device memory; the watched one allocates health's
+    // buffer, once, which is not the step's.
+    if (i > 0 && i != 4 && allocator_caches()) CHECK(allocator_stats().cuda_mallocs == mallocs);
+    mallocs = allocator_stats().cuda_mallocs;
+  }
+}
+
+TEST_CASE("pix2pix on CUDA: a graphed run resumed from a checkpoint equals the uninterrupted one",
+          "[trainer][gpu][graph]") {
+  char tmpl[] = "/tmp/p2p_graph_resume_XXXXXX";
+  const std::filesystem::path dir = ::mkdtemp(tmpl);
+  const std::string ckpt = (dir / "latest.safetensors").string();
+  std::vector<testing::Pair> data;
+  for (int i = 0; i < 5; ++i) data.push_back(batch(2 * i));
+  Pix2Pix whole(tiny_options(), Device::CUDA), first(tiny_options(), Device::CUDA);
+  std::vector<float> lw, lr;
+  for (int i = 0; i < 5; ++i) {
+    const std::vector<float> l = losses(whole.train_step(data[i].A, data[i].B));
+    if (i >= 3) lw.insert(lw.end(), l.begin(), l.end());
+  }
+  for (int i = 0; i < 3; ++i) first.train_step(data[i].A, data[i].B);  // ungraphed, captured, replayed
+  CHECK(first.last_step_mode() == Mode::replayed);
+  first.save(ckpt, {});
+  Pix2Pix resumed(tiny_options(), Device::CUDA);
+  resumed.load(ckpt);
+  for (int i = 3; i < 5; ++i) {
+    const std::vector<float> l = losses(resumed.train_step(data[i].A, data[i].B));
+    lr.insert(lr.end(), l.begin(), l.end());
+  }
+  CHECK(resumed.last_step_mode() == Mode::captured);  // step 3 allocated, step 4 was captured
+  CHECK(lr == lw);
+  CHECK(differences(resumed, whole) == "");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("gan bench --device cuda times the pix2pix step with the graph and without", "[trainer][gpu][graph][cli]") {
+  char tmpl[] = "/tmp/p2p_gpu_bench_XXXXXX";
+  const std::filesystem::path dir = ::mkdtemp(tmpl);
+  const std::string json = (dir / "bench.json").string();
+  const testing::CliRun r = testing::cli(
+      {"bench", "--device", "cuda", "--size",   "64", "--num-downs", "6", "--ngf",  "8", "--ndf", "8", "--batch-sizes",
+       "1",     "--iters",  "2",    "--warmup", "2",  "--threads",   "1", "--json", json});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  // Each mode twice, graph on (as gan train runs) first; no cudaMalloc in any timed step.
+  std::istringstream out(r.out);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(out, line);) {
+    std::istringstream f(line);
+    int batch;
+    std::string mode, graph;
+    double mean, min, median, images_per_s;
+    long mallocs;
+    if (f >> batch >> mode >> mean >> min >> median >> images_per_s >> mallocs >> graph) {
+      CHECK(mallocs == 0);
+      rows.push_back(mode + " " + graph);
+    }
+  }
+  CHECK(rows == std::vector<std::string>{"excluded on", "excluded off", "included on", "included off"});
+  std::ifstream in(json);
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK(text.str().find("\"cuda_mallocs\": 0, \"graph\": true}") != std::string::npos);
+  CHECK(text.str().find("\"cuda_mallocs\": 0, \"graph\": false}") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }

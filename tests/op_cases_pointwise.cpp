@@ -92,8 +92,21 @@ void add_activations(std::vector<OpCase>& cases, const Shape& s, bool mis) {
           ref::dropout_backward<double>(n, a[1].data(), p, seed, offset, a[3].data());
         },
         [p](std::vector<Tensor>& t) {
-          dropout_forward(t[0], p, seed, offset, t[2]);
-          dropout_backward(t[1], p, seed, offset, t[3]);
+          if (!t[0].is_cuda()) {
+            dropout_forward(t[0], p, seed, offset, t[2]);
+            dropout_backward(t[1], p, seed, offset, t[3]);
+            return;
+          }
+          // On CUDA the offset 17 = 3 * 5 + 2 with the 3 read from device memory, as a step that a
+          // CUDA graph replays passes its step count (runtime/random.h).
+          static AdamDeviceState* const count = [] {
+            auto* s = new AdamDeviceState;  // never destroyed, as the other launch-time statics
+            s->set(3, 0.0f);
+            return s;
+          }();
+          const DeviceOffset device{count->steps_done(), 5};
+          dropout_forward(t[0], p, seed, offset - 3 * 5, t[2], device);
+          dropout_backward(t[1], p, seed, offset - 3 * 5, t[3], device);
         },
         grad_of({{"x", "dx"}}, 1e-8, "linear in x for a fixed mask: central differences exact up to rounding")));
   }

@@ -82,6 +82,7 @@ TEST_CASE("bench: both modes at both batch sizes on the CPU, and the JSON file",
   text << in.rdbuf();
   CHECK(text.str().find("\"device\": \"cpu\"") != std::string::npos);
   CHECK(text.str().find("\"batch_size\": 2, \"data\": \"included\", \"ms_per_step_mean\": ") != std::string::npos);
+  CHECK(text.str().find("\"cuda_mallocs\": 0, \"graph\": false}") != std::string::npos);  // no graph on the CPU
   fs::remove_all(dir);
 }
 

@@ -12,8 +12,12 @@
 //                  number of them (so every step has the same shape); each new epoch restarts the
 //                  loader, as in training.
 //
-// Each batch size gets a fresh model; each mode runs --warmup untimed steps, then --iters timed
-// ones. ms/step mean = the time from a synchronize before the first timed step to one after the
+// On CUDA, a model that graphs its step (pix2pix: runtime/step_graph.h) is timed in each mode twice:
+// with the graph (as `gan train` runs, the row with graph on, first) and without it (--no-graph);
+// the warm-up steps include the graph's capture.
+//
+// Each batch size gets a fresh model; each mode (and graph setting) runs --warmup untimed steps, then
+// --iters timed ones. ms/step mean = the time from a synchronize before the first timed step to one after the
 // last, divided by --iters. min and median are over the per-step times of that same pass: every
 // step ends with a synchronize, which costs nothing extra because train_step already waits for the
 // GPU when it reads its losses back, so no second pass is needed. images/s = batch / mean. The
@@ -156,14 +160,14 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
           << "timing: " << o.warmup << " warm-up steps, then " << o.iters
           << " timed steps per row; mean = total / steps, min and median of the per-step times\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%5s  %-8s  %12s  %8s  %8s  %9s  %10s\n", "batch", "data", "ms/step mean", "min",
-                "median", "images/s", "cudaMalloc");
+  std::snprintf(line, sizeof line, "%5s  %-8s  %12s  %8s  %8s  %9s  %10s  %5s\n", "batch", "data", "ms/step mean",
+                "min", "median", "images/s", "cudaMalloc", "graph");
   con.out << line << std::flush;
 
   std::ostringstream results;  // the JSON rows
-  auto report = [&](int bs, const char* mode, const Timing& r) {
-    std::snprintf(line, sizeof line, "%5d  %-8s  %12.3f  %8.3f  %8.3f  %9.2f  %10zu\n", bs, mode, r.mean_ms, r.min_ms,
-                  r.median_ms, r.images_per_s, r.cuda_mallocs);
+  auto report = [&](int bs, const char* mode, bool graph, const Timing& r) {
+    std::snprintf(line, sizeof line, "%5d  %-8s  %12.3f  %8.3f  %8.3f  %9.2f  %10zu  %5s\n", bs, mode, r.mean_ms,
+                  r.min_ms, r.median_ms, r.images_per_s, r.cuda_mallocs, graph ? "on" : "off");
     con.out << line << std::flush;
     if (dev == Device::CUDA && r.cuda_mallocs > 0)
       con.err << "warning: batch " << bs << ", data " << mode << ": " << r.cuda_mallocs
@@ -171,7 +175,7 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
     results << (results.tellp() > 0 ? ",\n" : "") << "    {\"batch_size\": " << bs << ", \"data\": \"" << mode
             << "\", \"ms_per_step_mean\": " << r.mean_ms << ", \"ms_per_step_min\": " << r.min_ms
             << ", \"ms_per_step_median\": " << r.median_ms << ", \"images_per_s\": " << r.images_per_s
-            << ", \"cuda_mallocs\": " << r.cuda_mallocs << "}";
+            << ", \"cuda_mallocs\": " << r.cuda_mallocs << ", \"graph\": " << (graph ? "true" : "false") << "}";
   };
 
   // Each conv layer's launch configuration is autotuned at its first call (a warm-up step) and logged.
@@ -190,6 +194,15 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
     AlignedDataset ds(dataset_options(t, kind));
     std::unique_ptr<TrainModel> model_ptr = kind.create(o.seed, dev);
     TrainModel& model = *model_ptr;
+    const bool graphs = dev == Device::CUDA && model.set_graph(true);
+    // One mode's rows: graph on then off where the model graphs its step, else the one row.
+    auto time_mode = [&](const char* mode, const std::function<const Batch&()>& next) {
+      for (bool graph : {true, false}) {
+        if (graph && !graphs) continue;
+        if (graphs) model.set_graph(graph);
+        report(bs, mode, graph, time_steps(model, bs, o, next));
+      }
+    };
 
     // Data excluded: the first batch, decoded inline (no loader threads running while timed).
     Batch fixed;
@@ -200,17 +213,17 @@ void run_bench(const BenchOptions& o, ModelKind& kind, Console& con) {
     }
     fixed.A = fixed.A.to(dev);
     fixed.B = fixed.B.to(dev);
-    report(bs, "excluded", time_steps(model, bs, o, [&]() -> const Batch& { return fixed; }));
+    time_mode("excluded", [&]() -> const Batch& { return fixed; });
 
     // Data included: the trainer's loader, epoch after epoch, on the same model.
     Loader loader(ds, bs, /*shuffle=*/true, t.threads, std::max(2, 2 * t.threads), dev == Device::CUDA);
     uint64_t epoch = 0;
     loader.start_epoch(epoch);
     Batch batch;
-    report(bs, "included", time_steps(model, bs, o, [&]() -> const Batch& {
-             while (!loader.next(batch)) loader.start_epoch(++epoch);
-             return batch;
-           }));
+    time_mode("included", [&]() -> const Batch& {
+      while (!loader.next(batch)) loader.start_epoch(++epoch);
+      return batch;
+    });
   }
 
   if (json.is_open()) {

@@ -52,6 +52,12 @@ class TrainModel {
   // Test-time outputs for an input pair: named images, the input first.
   virtual NamedImages test(const Tensor& A, const Tensor& B, bool eval) = 0;
   virtual void set_learning_rate(float lr) = 0;
+  // CUDA graphs for the steps on CUDA (--no-graph turns them off; the results are the same bits).
+  // Returns false for a model whose steps always run kernel by kernel: only pix2pix graphs its step.
+  // The others' steps decide on the host between kernels, which a graph would freeze: dcgan and vae
+  // draw their noise on the host (fill_normal, copied up each step), cycle_gan's image pool picks
+  // its images on the host, and their Adam takes t as a host value.
+  virtual bool set_graph(bool) { return false; }
   virtual int64_t step() const = 0;
   virtual std::string describe() const = 0;  // the networks and their parameter counts, one line
   virtual void save(const std::string& path, const Metadata& extra) = 0;

@@ -49,6 +49,9 @@ const OptionTable<TrainOptions>& train_option_table() {
           "mantissa bits, sums in float, as PyTorch's default) or `fp32` (float kernels); the CPU is always exact",
           R::run, {"fp32", "tf32"})
         .implied_when_absent("fp32");  // the only kernels before the option
+    t.add("no-graph", &O::no_graph,
+          "on CUDA, run each step kernel by kernel instead of as one CUDA graph (pix2pix; the same bits either way)",
+          R::free);
     t.add("seed", &O::seed, "initialisation, data order, augmentation and dropout all derive from it", R::run);
     t.range("threads", &O::threads, "data loading threads (0 = decode inside the training loop)", R::free, 0, 256);
     t.range("cache-mb", &O::cache_mb, "MiB of decoded, resized images kept in memory (0 = off)", R::free, 0, 1 << 20);

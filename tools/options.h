@@ -41,6 +41,7 @@ struct TrainOptions {
   std::string half = "none";       // the image models' folder: one half of each file (data/image_folder.h)
   std::string device;              // cpu | cuda; empty = cuda when a GPU is present
   std::string precision = "tf32";  // the CUDA convolutions' ConvPrecision (kernels/conv2d.h), as PyTorch's default
+  bool no_graph = false;           // CUDA: each step kernel by kernel instead of one CUDA graph
   uint64_t seed = 0;
   int threads = 4;
   // Decoded, resized pairs kept in memory (data/pair_cache.h), in MiB; 0 = off. 1024 holds facades

@@ -18,6 +18,10 @@ class Pix2PixTrainModel : public ModelAdapter<Pix2Pix> {
   NamedImages visuals() const override {
     return {{"real_A", m_.real_A()}, {"fake_B", m_.fake_B()}, {"real_B", m_.real_B()}};
   }
+  bool set_graph(bool on) override {
+    m_.set_graph(on);
+    return true;
+  }
   NamedImages test(const Tensor& A, const Tensor& B, bool eval) override {
     return {{"real_A", A}, {"fake_B", m_.generate(A, eval)}, {"real_B", B}};
   }

@@ -153,6 +153,7 @@ void run_train(TrainOptions o, ModelKind& kind, Console& con) {
                   "--preprocess " + o.preprocess + " on " + first.path);
 
   std::unique_ptr<TrainModel> model = kind.create(o.seed, dev);
+  model->set_graph(!o.no_graph);
   int64_t epoch = 0, epoch_iter = 0;
   ConvTuneRun tuning(!o.no_autotune, con.out);
   if (o.resume) {

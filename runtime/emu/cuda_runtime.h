@@ -20,7 +20,16 @@
 //     cudaMemcpy(Async) / cudaMemset(Async) (device ranges are checked against live allocations),
 //     streams as in-order queues (every call completes before it returns), synchronize, last error,
 //     device count and properties, events (a record takes the host clock: the emulated work before
-//     it is done by then, so elapsed times are the emulation's CPU times).
+//     it is done by then, so elapsed times are the emulation's CPU times);
+//   - stream capture and CUDA graphs (cudaStreamBeginCapture / EndCapture / IsCapturing,
+//     cudaGraphInstantiate, cudaGraphLaunch and the destroys): while a stream captures, its kernel
+//     launches (with copies of their arguments) and its cudaMemcpyAsync / cudaMemsetAsync are
+//     recorded instead of run, and a graph launch replays them in order. The calls a GPU forbids during
+//     a capture (cudaMalloc, cudaFree, cudaHostAlloc, cudaFreeHost, the synchronous cudaMemcpy /
+//     cudaMemset, cudaStreamSynchronize of the capturing stream, cudaDeviceSynchronize: from any
+//     thread in cudaStreamCaptureModeGlobal, from the capturing one in ThreadLocal; in Relaxed only
+//     the synchronisation of the capturing stream) fail with the error a GPU gives and invalidate
+//     the capture, so that code which would break a capture on the GPU breaks here too.
 // Launches go through p2p::cuda::launch (runtime/launch.h), which under nvcc is <<<...>>>.
 //
 // How kernels run (block.cpp): the threads of a block are cooperative fibers (Boost.Context), each
@@ -181,7 +190,11 @@ enum cudaError_t {
   cudaErrorMemoryAllocation = 2,
   cudaErrorInvalidConfiguration = 9,
   cudaErrorInvalidDevice = 101,
+  cudaErrorIllegalState = 401,
   cudaErrorLaunchFailure = 719,
+  cudaErrorStreamCaptureUnsupported = 900,
+  cudaErrorStreamCaptureInvalidated = 901,
+  cudaErrorStreamCaptureImplicit = 906,
 };
 using cudaError = cudaError_t;
 enum cudaMemcpyKind {
@@ -240,3 +253,27 @@ cudaError_t cudaEventDestroy(cudaEvent_t e);
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s = nullptr);
 cudaError_t cudaEventSynchronize(cudaEvent_t e);
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end);
+
+// ---- Stream capture and graphs ----
+enum cudaStreamCaptureMode {
+  cudaStreamCaptureModeGlobal = 0,
+  cudaStreamCaptureModeThreadLocal = 1,
+  cudaStreamCaptureModeRelaxed = 2,
+};
+enum cudaStreamCaptureStatus {
+  cudaStreamCaptureStatusNone = 0,
+  cudaStreamCaptureStatusActive = 1,
+  cudaStreamCaptureStatusInvalidated = 2,
+};
+struct CUgraph_st;
+struct CUgraphExec_st;
+using cudaGraph_t = CUgraph_st*;
+using cudaGraphExec_t = CUgraphExec_st*;
+cudaError_t cudaStreamBeginCapture(cudaStream_t s, cudaStreamCaptureMode mode);
+// The recorded graph, or cudaErrorStreamCaptureInvalidated (and no graph) when a forbidden call broke it.
+cudaError_t cudaStreamEndCapture(cudaStream_t s, cudaGraph_t* graph);
+cudaError_t cudaStreamIsCapturing(cudaStream_t s, cudaStreamCaptureStatus* status);
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long flags = 0);
+cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t s);
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);
+cudaError_t cudaGraphDestroy(cudaGraph_t graph);

@@ -4,6 +4,8 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace p2p::emu {
@@ -29,5 +31,14 @@ int worker_threads();
 // blocks are done. A bad configuration or a failed check throws p2p::Error naming `kernel`.
 using Body = void (*)(const void* ctx);
 void launch(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared_bytes, Body body, const void* ctx);
+
+// A launch on stream s, as runtime/launch.h makes it: run at once, or recorded while s captures (and
+// run by each replay of the graph). thread_body is one CUDA thread's call of the kernel; it owns
+// copies of the arguments, since the caller's are gone by the time a graph replays them. On a stream
+// whose capture a forbidden call has invalidated, nothing runs and the last error is
+// cudaErrorStreamCaptureInvalidated, as a GPU reports.
+using ThreadBody = std::function<void()>;
+void launch_on(cudaStream_t s, const char* kernel, dim3 grid, dim3 block,
+               std::shared_ptr<const ThreadBody> thread_body);
 
 }  // namespace p2p::emu
