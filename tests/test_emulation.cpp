@@ -299,110 +299,111 @@ TEST_CASE("emulation: WMMA calls that not all lanes make alike are errors", "[em
                     Contains("wmma::load_matrix_sync(matrix_b)") && Contains("different pointers"));
   CHECK_THROWS_WITH(P2P_LAUNCH(wmma_misuse, 1, 32, m.data(), -1, -1, 4), Contains("not 32-byte aligned"));
   P2P_LAUNCH(wmma_misuse, 1, 32, m.data(), -1, -1, 8);  // every lane alike, 32-byte aligned: runs
-  TEST_CASE("emulation: a captured stream records its work, and the graph replays it in order", "[emulation]") {
-    cudaStream_t s = cuda::stream();
-    Tensor x = Tensor::from_vector({4}, {1, 2, 3, 4}, Device::CUDA), y({4}, Device::CUDA);
-    const std::vector<float> host = {10, 20, 30, 40};
-    CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
-    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
-    CUDA_CHECK(cudaStreamIsCapturing(s, &status));
-    CHECK(status == cudaStreamCaptureStatusActive);
-    float add = 1.0f;
-    P2P_LAUNCH(scale_add, 1, 4, x.data(), 2.0f, add);  // x = 2x + 1
-    add = 1000.0f;                                     // the launch keeps its own copy of `add`
-    CUDA_CHECK(cudaMemcpyAsync(y.data(), x.data(), 4 * sizeof(float), cudaMemcpyDeviceToDevice, s));   // y = x
-    CUDA_CHECK(cudaMemsetAsync(x.data(), 0, 2 * sizeof(float), s));                                    // x[0:2] = 0
-    CUDA_CHECK(cudaMemcpyAsync(x.data() + 3, host.data(), sizeof(float), cudaMemcpyHostToDevice, s));  // x[3] = 10
-    cudaGraph_t graph = nullptr;
-    CUDA_CHECK(cudaStreamEndCapture(s, &graph));
-    CUDA_CHECK(cudaStreamIsCapturing(s, &status));
-    CHECK(status == cudaStreamCaptureStatusNone);
-    CHECK(x.to_vector() == std::vector<float>{1, 2, 3, 4});  // recorded, not run
-    cudaGraphExec_t exec = nullptr;
-    CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
-    CUDA_CHECK(cudaGraphDestroy(graph));  // the executable graph keeps its own copy
-    CUDA_CHECK(cudaGraphLaunch(exec, s));
-    CHECK(y.to_vector() == std::vector<float>{3, 5, 7, 9});
-    CHECK(x.to_vector() == std::vector<float>{0, 0, 7, 10});
-    CUDA_CHECK(cudaGraphLaunch(exec, s));  // again, on what the first replay left
-    CHECK(y.to_vector() == std::vector<float>{1, 1, 15, 21});
-    CHECK(x.to_vector() == std::vector<float>{0, 0, 15, 10});
-    CUDA_CHECK(cudaGraphExecDestroy(exec));
-  }
+}
 
-  TEST_CASE("emulation: the calls a GPU forbids during a capture fail there and invalidate it", "[emulation]") {
-    cudaStream_t s = cuda::stream();
-    Tensor x({4}, Device::CUDA);
-    std::vector<float> host(4);
-    void* block = nullptr;
-    // Each call fails with the GPU's error; the launch after it is dropped and reports the capture's.
-    auto check_forbidden = [&](const char* call, cudaError_t error, cudaError_t got) {
-      INFO(call);
-      CHECK(got == error);
-      CHECK_THROWS_WITH(P2P_LAUNCH(scale_add, 1, 4, x.data(), 1.0f, 0.0f),
-                        Contains("kernel scale_add") && Contains("cudaErrorStreamCaptureInvalidated"));
-      cudaGraph_t graph = nullptr;
-      CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
-      CHECK(graph == nullptr);
-      cudaGetLastError();
-    };
-    for (const char* call : {"cudaMalloc", "cudaFree", "cudaHostAlloc", "cudaMemcpy", "cudaMemset",
-                             "cudaStreamSynchronize", "cudaDeviceSynchronize"}) {
-      CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
-      const std::string c = call;
-      if (c == "cudaMalloc") check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaMalloc(&block, 64));
-      if (c == "cudaFree") check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaFree(x.data()));
-      if (c == "cudaHostAlloc")
-        check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaHostAlloc(&block, 64, cudaHostAllocDefault));
-      if (c == "cudaMemcpy")
-        check_forbidden(call, cudaErrorStreamCaptureImplicit,
-                        cudaMemcpy(host.data(), x.data(), 4 * sizeof(float), cudaMemcpyDeviceToHost));
-      if (c == "cudaMemset") check_forbidden(call, cudaErrorStreamCaptureImplicit, cudaMemset(x.data(), 0, 4));
-      if (c == "cudaStreamSynchronize")
-        check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaStreamSynchronize(s));
-      if (c == "cudaDeviceSynchronize")
-        check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaDeviceSynchronize());
-    }
-    // The stream works as before; a second capture while one runs, or an end without a begin, is an error.
-    P2P_LAUNCH(scale_add, 1, 4, x.data(), 0.0f, 5.0f);
-    CHECK(x.to_vector() == std::vector<float>(4, 5.0f));
-    cudaGraph_t graph = nullptr;
-    CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorIllegalState);
-    CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
-    CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal) == cudaErrorIllegalState);
-    CUDA_CHECK(cudaStreamEndCapture(s, &graph));
-    CUDA_CHECK(cudaGraphDestroy(graph));
-    // The relaxed mode allows cudaMalloc and cudaFree, as on a GPU.
-    CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed));
-    CUDA_CHECK(cudaMalloc(&block, 64));
-    CUDA_CHECK(cudaFree(block));
-    CUDA_CHECK(cudaStreamEndCapture(s, &graph));
-    CUDA_CHECK(cudaGraphDestroy(graph));
-    cudaGetLastError();
-  }
+TEST_CASE("emulation: a captured stream records its work, and the graph replays it in order", "[emulation]") {
+  cudaStream_t s = cuda::stream();
+  Tensor x = Tensor::from_vector({4}, {1, 2, 3, 4}, Device::CUDA), y({4}, Device::CUDA);
+  const std::vector<float> host = {10, 20, 30, 40};
+  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  CUDA_CHECK(cudaStreamIsCapturing(s, &status));
+  CHECK(status == cudaStreamCaptureStatusActive);
+  float add = 1.0f;
+  P2P_LAUNCH(scale_add, 1, 4, x.data(), 2.0f, add);  // x = 2x + 1
+  add = 1000.0f;                                     // the launch keeps its own copy of `add`
+  CUDA_CHECK(cudaMemcpyAsync(y.data(), x.data(), 4 * sizeof(float), cudaMemcpyDeviceToDevice, s));   // y = x
+  CUDA_CHECK(cudaMemsetAsync(x.data(), 0, 2 * sizeof(float), s));                                    // x[0:2] = 0
+  CUDA_CHECK(cudaMemcpyAsync(x.data() + 3, host.data(), sizeof(float), cudaMemcpyHostToDevice, s));  // x[3] = 10
+  cudaGraph_t graph = nullptr;
+  CUDA_CHECK(cudaStreamEndCapture(s, &graph));
+  CUDA_CHECK(cudaStreamIsCapturing(s, &status));
+  CHECK(status == cudaStreamCaptureStatusNone);
+  CHECK(x.to_vector() == std::vector<float>{1, 2, 3, 4});  // recorded, not run
+  cudaGraphExec_t exec = nullptr;
+  CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  CUDA_CHECK(cudaGraphDestroy(graph));  // the executable graph keeps its own copy
+  CUDA_CHECK(cudaGraphLaunch(exec, s));
+  CHECK(y.to_vector() == std::vector<float>{3, 5, 7, 9});
+  CHECK(x.to_vector() == std::vector<float>{0, 0, 7, 10});
+  CUDA_CHECK(cudaGraphLaunch(exec, s));  // again, on what the first replay left
+  CHECK(y.to_vector() == std::vector<float>{1, 1, 15, 21});
+  CHECK(x.to_vector() == std::vector<float>{0, 0, 15, 10});
+  CUDA_CHECK(cudaGraphExecDestroy(exec));
+}
 
-  TEST_CASE("emulation: a global capture forbids other threads the unsafe calls, a thread-local one does not",
-            "[emulation]") {
-    cudaStream_t s = cuda::stream();
-    // cudaHostAlloc from another thread (as the data loader's pinned batches), then freed there.
-    auto host_alloc_elsewhere = [] {
-      cudaError_t got = cudaSuccess;
-      std::thread t([&] {
-        void* p = nullptr;
-        got = cudaHostAlloc(&p, 64, cudaHostAllocDefault);
-        if (got == cudaSuccess) got = cudaFreeHost(p);
-      });
-      t.join();
-      return got;
-    };
+TEST_CASE("emulation: the calls a GPU forbids during a capture fail there and invalidate it", "[emulation]") {
+  cudaStream_t s = cuda::stream();
+  Tensor x({4}, Device::CUDA);
+  std::vector<float> host(4);
+  void* block = nullptr;
+  // Each call fails with the GPU's error; the launch after it is dropped and reports the capture's.
+  auto check_forbidden = [&](const char* call, cudaError_t error, cudaError_t got) {
+    INFO(call);
+    CHECK(got == error);
+    CHECK_THROWS_WITH(P2P_LAUNCH(scale_add, 1, 4, x.data(), 1.0f, 0.0f),
+                      Contains("kernel scale_add") && Contains("cudaErrorStreamCaptureInvalidated"));
     cudaGraph_t graph = nullptr;
-    CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-    CHECK(host_alloc_elsewhere() == cudaSuccess);
-    void* p = nullptr;
-    CHECK(cudaHostAlloc(&p, 64, cudaHostAllocDefault) == cudaErrorStreamCaptureUnsupported);  // this thread's
     CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
-    CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
-    CHECK(host_alloc_elsewhere() == cudaErrorStreamCaptureUnsupported);
-    CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
+    CHECK(graph == nullptr);
     cudaGetLastError();
+  };
+  for (const char* call : {"cudaMalloc", "cudaFree", "cudaHostAlloc", "cudaMemcpy", "cudaMemset",
+                           "cudaStreamSynchronize", "cudaDeviceSynchronize"}) {
+    CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+    const std::string c = call;
+    if (c == "cudaMalloc") check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaMalloc(&block, 64));
+    if (c == "cudaFree") check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaFree(x.data()));
+    if (c == "cudaHostAlloc")
+      check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaHostAlloc(&block, 64, cudaHostAllocDefault));
+    if (c == "cudaMemcpy")
+      check_forbidden(call, cudaErrorStreamCaptureImplicit,
+                      cudaMemcpy(host.data(), x.data(), 4 * sizeof(float), cudaMemcpyDeviceToHost));
+    if (c == "cudaMemset") check_forbidden(call, cudaErrorStreamCaptureImplicit, cudaMemset(x.data(), 0, 4));
+    if (c == "cudaStreamSynchronize")
+      check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaStreamSynchronize(s));
+    if (c == "cudaDeviceSynchronize") check_forbidden(call, cudaErrorStreamCaptureUnsupported, cudaDeviceSynchronize());
   }
+  // The stream works as before; a second capture while one runs, or an end without a begin, is an error.
+  P2P_LAUNCH(scale_add, 1, 4, x.data(), 0.0f, 5.0f);
+  CHECK(x.to_vector() == std::vector<float>(4, 5.0f));
+  cudaGraph_t graph = nullptr;
+  CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorIllegalState);
+  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+  CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal) == cudaErrorIllegalState);
+  CUDA_CHECK(cudaStreamEndCapture(s, &graph));
+  CUDA_CHECK(cudaGraphDestroy(graph));
+  // The relaxed mode allows cudaMalloc and cudaFree, as on a GPU.
+  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed));
+  CUDA_CHECK(cudaMalloc(&block, 64));
+  CUDA_CHECK(cudaFree(block));
+  CUDA_CHECK(cudaStreamEndCapture(s, &graph));
+  CUDA_CHECK(cudaGraphDestroy(graph));
+  cudaGetLastError();
+}
+
+TEST_CASE("emulation: a global capture forbids other threads the unsafe calls, a thread-local one does not",
+          "[emulation]") {
+  cudaStream_t s = cuda::stream();
+  // cudaHostAlloc from another thread (as the data loader's pinned batches), then freed there.
+  auto host_alloc_elsewhere = [] {
+    cudaError_t got = cudaSuccess;
+    std::thread t([&] {
+      void* p = nullptr;
+      got = cudaHostAlloc(&p, 64, cudaHostAllocDefault);
+      if (got == cudaSuccess) got = cudaFreeHost(p);
+    });
+    t.join();
+    return got;
+  };
+  cudaGraph_t graph = nullptr;
+  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  CHECK(host_alloc_elsewhere() == cudaSuccess);
+  void* p = nullptr;
+  CHECK(cudaHostAlloc(&p, 64, cudaHostAllocDefault) == cudaErrorStreamCaptureUnsupported);  // this thread's
+  CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
+  CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+  CHECK(host_alloc_elsewhere() == cudaErrorStreamCaptureUnsupported);
+  CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
+  cudaGetLastError();
+}
