@@ -5,7 +5,7 @@ target_link_libraries(p2p_op_cases PUBLIC p2p_testing p2p_kernels p2p_models)
 p2p_cpu_test(test_ops SOURCES test_ops.cpp LIBS p2p_op_cases)
 # The health statistics' reference against sums worked by hand, and their errors.
 p2p_cpu_test(test_stats SOURCES test_stats.cpp LIBS p2p_stats)
-p2p_gpu_test(gpu_test_ops SOURCES gpu_test_ops.cpp LIBS p2p_op_cases FILTERS "[conv]" "[conv_config]" "[norm]" "[pointwise]" "[pad]" "[vae]" "[stats]")
+p2p_gpu_test(gpu_test_ops SOURCES gpu_test_ops.cpp LIBS p2p_op_cases FILTERS "[conv]~[tf32]" "[tf32]" "[conv_config]" "[norm]" "[pointwise]" "[pad]" "[vae]" "[stats]")
 if(P2P_CUDA)
   add_test(NAME "bad P2P_OP_SHAPES" COMMAND gpu_test_ops "[pointwise]")
   set_tests_properties("bad P2P_OP_SHAPES" PROPERTIES ENVIRONMENT P2P_OP_SHAPES=small SKIP_RETURN_CODE 77 LABELS gpu
