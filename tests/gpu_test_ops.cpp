@@ -33,18 +33,23 @@ bool small(const OpCase& c) {
   return true;
 }
 
+// The CUDA run against the double reference, then again under other schedules and capped grids.
+void entry_and_determinism(const OpCase& c) {
+  ModeReport r = check_entry_vs_reference(c, Device::CUDA, 99);
+  INFO(r.text);
+  CHECK(r.ok);
+  r = check_determinism(c, 77);
+  INFO(r.text);
+  CHECK(r.ok);
+}
+
 // with_gradients false: a forward-only family (stats), whose cases have no derivative structure.
 void all_modes(const std::vector<OpCase>& cases, bool with_gradients = true) {
   int gradients = 0;
   for (const OpCase& c : cases) {
-    ModeReport r = check_entry_vs_reference(c, Device::CUDA, 99);
-    INFO(r.text);
-    CHECK(r.ok);
-    r = check_determinism(c, 77);
-    INFO(r.text);
-    CHECK(r.ok);
+    entry_and_determinism(c);
     if (c.grad && c.grad->device_tol > 0 && small(c)) {
-      r = check_device_gradients(c, 55);
+      const ModeReport r = check_device_gradients(c, 55);
       INFO(r.text);
       CHECK(r.ok);
       ++gradients;
@@ -79,14 +84,7 @@ TEST_CASE("conv CUDA kernels: every launch configuration, reference and determin
                                   ConvConfig{ConvTile::wide, 3}, ConvConfig{ConvTile::wide, 64}}) {
       INFO("configuration " << conv_config_text(cfg) << ", " << conv_precision_name(precision));
       const ConvConfigOverride force(cfg);
-      for (const OpCase& c : cases) {
-        ModeReport r = check_entry_vs_reference(c, Device::CUDA, 99);
-        INFO(r.text);
-        CHECK(r.ok);
-        r = check_determinism(c, 77);
-        INFO(r.text);
-        CHECK(r.ok);
-      }
+      for (const OpCase& c : cases) entry_and_determinism(c);
     }
   }
 }

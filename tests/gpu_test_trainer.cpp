@@ -168,34 +168,41 @@ TEST_CASE("pix2pix step on CUDA: deterministic, and no cudaMalloc after the firs
   CHECK(a.g_store().values().to_vector() == b.g_store().values().to_vector());
 }
 
+namespace {
+// gan train's arguments for a tiny CUDA run: data in dir/data, checkpoints in dir/ck/tiny, no samples.
+std::vector<std::string> tiny_cuda_train(const std::filesystem::path& dir, int64_t iters) {
+  return {"train",
+          "--dataroot",
+          (dir / "data").string(),
+          "--checkpoints-dir",
+          (dir / "ck").string(),
+          "--name",
+          "tiny",
+          "--load-size",
+          "36",
+          "--crop-size",
+          "32",
+          "--num-downs",
+          "5",
+          "--ngf",
+          "4",
+          "--ndf",
+          "4",
+          "--device",
+          "cuda",
+          "--max-iters",
+          std::to_string(iters),
+          "--sample-freq",
+          "0"};
+}
+}  // namespace
+
 TEST_CASE("gan train --device cuda runs the CUDA kernels and says where", "[trainer][gpu][cli]") {
   namespace fs = std::filesystem;
   char tmpl[] = "/tmp/p2p_gpu_cli_XXXXXX";
   const fs::path dir = ::mkdtemp(tmpl);
   write_synthetic_dataset((dir / "data").string(), 4, 1, 32, 3);
-  const testing::CliRun r = testing::cli({"train",
-                                          "--dataroot",
-                                          (dir / "data").string(),
-                                          "--checkpoints-dir",
-                                          (dir / "ck").string(),
-                                          "--name",
-                                          "tiny",
-                                          "--load-size",
-                                          "36",
-                                          "--crop-size",
-                                          "32",
-                                          "--num-downs",
-                                          "5",
-                                          "--ngf",
-                                          "4",
-                                          "--ndf",
-                                          "4",
-                                          "--device",
-                                          "cuda",
-                                          "--max-iters",
-                                          "3",
-                                          "--sample-freq",
-                                          "0"});
+  const testing::CliRun r = testing::cli(tiny_cuda_train(dir, 3));
   INFO(r.out << r.err);
   CHECK(r.code == 0);
   CHECK(r.out.find("device: cuda (" + cuda_device_info() + ")") != std::string::npos);
@@ -216,31 +223,8 @@ TEST_CASE("gan train --device cuda: conv configurations logged, saved, restored 
   const fs::path dir = ::mkdtemp(tmpl);
   write_synthetic_dataset((dir / "data").string(), 4, 1, 32, 3);
   auto train = [&](int64_t iters, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"train",
-                                     "--dataroot",
-                                     (dir / "data").string(),
-                                     "--checkpoints-dir",
-                                     (dir / "ck").string(),
-                                     "--name",
-                                     "tiny",
-                                     "--load-size",
-                                     "36",
-                                     "--crop-size",
-                                     "32",
-                                     "--num-downs",
-                                     "5",
-                                     "--ngf",
-                                     "4",
-                                     "--ndf",
-                                     "4",
-                                     "--device",
-                                     "cuda",
-                                     "--max-iters",
-                                     std::to_string(iters),
-                                     "--sample-freq",
-                                     "0",
-                                     "--report-freq",
-                                     "0"};
+    std::vector<std::string> args = tiny_cuda_train(dir, iters);
+    args.insert(args.end(), {"--report-freq", "0"});
     args.insert(args.end(), extra.begin(), extra.end());
     return testing::cli(args);
   };
