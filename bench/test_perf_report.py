@@ -47,14 +47,17 @@ class PerfReportTest(unittest.TestCase):
         self.tmp.cleanup()
 
     def test_conv_rows_pair_ours_with_both_twins(self):
-        # Only the conv family; the sample's forward: ours 2 ms, FP32 1000 us, TF32 0.5 ms.
+        # Only the conv family; the sample's forward: ours 2 ms, ours TF32 250 us, FP32 1000 us, TF32 0.5 ms.
         self.assertEqual([(c["pass"], c["batch"]) for c in self.r["conv"]], [("forward", 1), ("backward_weight", 1)])
         fwd = self.r["conv"][0]
-        self.assertEqual((fwd["ours_ms"], fwd["cudnn_fp32_ms"], fwd["cudnn_tf32_ms"]), (2.0, 1.0, 0.5))
-        self.assertEqual(cells(self.md, "L:3x8x8->4,k4s2p1")[-2:], ["2.00", "4.00"])
-        # backward-weight's TF32 twin failed: no time, no ratio.
+        self.assertEqual((fwd["ours_ms"], fwd["ours_tf32_ms"], fwd["cudnn_fp32_ms"], fwd["cudnn_tf32_ms"]),
+                         (2.0, 0.25, 1.0, 0.5))
+        # Each of ours against cuDNN in the same arithmetic: FP32 2 / 1, TF32 0.25 / 0.5.
+        self.assertEqual(cells(self.md, "L:3x8x8->4,k4s2p1")[-2:], ["2.00", "0.50"])
+        # backward-weight's TF32 twin failed, and ours TF32 is absent: no times, no ratio.
         self.assertIsNone(self.r["conv"][1]["cudnn_tf32_ms"])
-        self.assertIn("| L:3x8x8->4,k4s2p1 | 1 | backward_weight | 3.0000 | 6.0000 | - | 0.50 | - |", self.md)
+        self.assertIsNone(self.r["conv"][1]["ours_tf32_ms"])
+        self.assertIn("| L:3x8x8->4,k4s2p1 | 1 | backward_weight | 3.0000 | 6.0000 | - | - | 0.50 | - |", self.md)
 
     def test_step_rows_tolerate_a_missing_graph_field(self):
         self.assertIn("| 1 | excluded | - | 4.000 | 4.000 | 250.0 | 0 |", self.md)
@@ -64,7 +67,7 @@ class PerfReportTest(unittest.TestCase):
     def test_targets_line_takes_the_best_rows_and_the_worst_conv(self):
         self.assertIn("batch 1 best 2.500 ms/step", self.md)
         self.assertIn("batch 16 best 800.0 images/s", self.md)
-        self.assertIn("slowest conv's ours / cuDNN TF32 4.00", self.md)
+        self.assertIn("slowest conv's TF32 ratio 0.50", self.md)
 
     def test_readme_section_from_the_newest_result_and_its_check(self):
         results = self.dir / "results"
