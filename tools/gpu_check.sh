@@ -6,9 +6,10 @@
 #   configure and build (nvcc, benches)
 #   ctest, every test; gpu_test_ops runs the full shape set
 #   gan bench (whole step) and the kernel benches, short timing
-#   compute-sanitizer memcheck on the reduced op set (P2P_OP_SHAPES=reduced) and the model and
-#     runtime tests; then racecheck, initcheck and synccheck on the same, each run capped at
-#     SANITIZER_TIMEOUT seconds (default 120)
+#   compute-sanitizer memcheck on the reduced op set (P2P_OP_SHAPES=reduced, without the forced
+#     [conv_config] runs) and the model and runtime tests; then racecheck, initcheck and synccheck on
+#     the same, each run capped at SANITIZER_TIMEOUT seconds (default 120; a run cut there with no
+#     error in its log is listed as incomplete)
 # P2P_CUDA_SYNC=1 is set for the tests, so a failing kernel is named where it fails.
 # Dependencies on a machine without a package registry: see tools/gpu_env.sh.
 # Exit status: non-zero when the build, a test or a sanitizer run fails.
@@ -60,14 +61,25 @@ for b in bench_conv bench_norm bench_pointwise; do
 done
 
 export P2P_OP_SHAPES=reduced
+# The op cases under the sanitizers leave out [conv_config] (the same kernels forced into eight more
+# configurations: minutes under a sanitizer; every kernel and both precisions run in the rest). A run
+# cut at the cap is reported as incomplete, not as clean, and as failed only when its log already
+# shows an error.
 for tool in memcheck racecheck initcheck synccheck; do
   for t in gpu_test_ops gpu_test_runtime gpu_test_models; do
     in_time "$tool $t" || continue
     log="$out/sanitizer_${t}_$tool.log"
-    if timeout "$san_timeout" compute-sanitizer --tool "$tool" --error-exitcode 1 "$build/tests/$t" > "$log" 2>&1; then
+    filter=()
+    [ "$t" = gpu_test_ops ] && filter=("~[conv_config]")
+    timeout "$san_timeout" compute-sanitizer --tool "$tool" --error-exitcode 1 "$build/tests/$t" "${filter[@]}" \
+      > "$log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ]; then
       took "clean: $tool $t"
+    elif [ $rc -eq 124 ] && ! grep -qE "^========= .*(Invalid|[Hh]azard|Uninitialized|Barrier|[Ee]rror)" "$log"; then
+      took "incomplete (cut at ${san_timeout} s, no error before): $tool $t"
     else
-      took "FAILED (exit $?): $tool $t (see $log)"
+      took "FAILED (exit $rc): $tool $t (see $log)"
       status=1
     fi
   done
