@@ -61,7 +61,7 @@ namespace p2p::cuda {
 
 namespace {
 
-constexpr int kBK = 16, kThreads = 256;
+constexpr int kBK = kConvStep, kThreads = 256;
 constexpr int kPadSmem = 4;  // row padding: breaks the bank conflicts of the k-fast tile stores, keeps float4 alignment
 
 // A block's output tile: BM x BN, each of the kThreads threads a 4 x TN register tile.
@@ -75,8 +75,8 @@ struct Tile {
   static constexpr int BM = BM_, BN = BN_, TM = 4, TN = TN_;
   static_assert((BM / TM) * (BN / TN) == kThreads, "one register tile per thread");
 };
-using WideTile = Tile<64, 64, 4>;
-using NarrowTile = Tile<256, 8, 2>;
+using WideTile = Tile<kConvWideTile.rows, kConvWideTile.cols, 4>;
+using NarrowTile = Tile<kConvNarrowTile.rows, kConvNarrowTile.cols, 2>;
 
 struct GemmShape {
   int m, n, kred;

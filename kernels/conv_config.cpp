@@ -15,16 +15,14 @@ namespace p2p {
 
 namespace {
 
-constexpr int kStep = 16;  // the tile kernel's reduction step (conv2d.cu's kBK): chunks are multiples of it
-constexpr int kNarrowCols = 8;
 constexpr int kMaxChunks = 64;  // autotune's largest candidate
 constexpr int kGridZ = 65535;   // CUDA's limit on gridDim.z: the most chunks a launch may have
 
 int ceil_div(int64_t a, int64_t b) { return static_cast<int>((a + b - 1) / b); }
 
 int64_t tiles(ConvTile t, const GemmDims& d) {
-  const int bm = t == ConvTile::wide ? 64 : 256, bn = t == ConvTile::wide ? 64 : 8;
-  return int64_t(ceil_div(d.m, bm)) * ceil_div(d.n, bn);
+  const ConvTileShape s = t == ConvTile::wide ? kConvWideTile : kConvNarrowTile;
+  return int64_t(ceil_div(d.m, s.rows)) * ceil_div(d.n, s.cols);
 }
 
 // Pass, then the geometry. Not the precision (conv2d.h): a run (ConvTuneRun) has one, and candidates
@@ -87,15 +85,15 @@ GemmDims conv_pass_gemm(ConvPass p, const ConvGeom& g) {
 
 Chunking conv_chunking(int kred, int chunks) {
   // At most one chunk per 16-long step; every chunk then starts before kred, none is empty.
-  const int n = std::clamp(chunks, 1, std::max(1, ceil_div(kred, kStep)));
-  const int chunk = std::max(kStep, ceil_div(ceil_div(kred, n), kStep) * kStep);
+  const int n = std::clamp(chunks, 1, std::max(1, ceil_div(kred, kConvStep)));
+  const int chunk = std::max(kConvStep, ceil_div(ceil_div(kred, n), kConvStep) * kConvStep);
   return {chunk, std::max(1, ceil_div(kred, chunk))};
 }
 
 ConvConfig conv_fixed_config(ConvPass p, const ConvGeom& g) {
   const GemmDims d = conv_pass_gemm(p, g);
   ConvConfig c;
-  c.tile = p != ConvPass::backward_weight && d.n <= kNarrowCols ? ConvTile::narrow : ConvTile::wide;
+  c.tile = p != ConvPass::backward_weight && d.n <= kConvNarrowTile.cols ? ConvTile::narrow : ConvTile::wide;
   const int64_t t = std::max<int64_t>(1, tiles(c.tile, d));
   const int max_chunks = std::max(1, ceil_div(d.kred, kConvMinChunk));
   c.chunks = static_cast<int>(std::min<int64_t>(max_chunks, std::max<int64_t>(1, (kConvTargetBlocks + t - 1) / t)));
@@ -105,7 +103,7 @@ ConvConfig conv_fixed_config(ConvPass p, const ConvGeom& g) {
 std::vector<ConvConfig> conv_candidates(ConvPass p, const ConvGeom& g) {
   const GemmDims d = conv_pass_gemm(p, g);
   std::vector<ConvTile> tile_kinds = {ConvTile::wide};
-  if (p != ConvPass::backward_weight && d.n <= kNarrowCols) tile_kinds.push_back(ConvTile::narrow);
+  if (p != ConvPass::backward_weight && d.n <= kConvNarrowTile.cols) tile_kinds.push_back(ConvTile::narrow);
   const int max_chunks = std::max(1, ceil_div(d.kred, kConvMinChunk));
   std::vector<ConvConfig> out;
   for (ConvTile t : tile_kinds)

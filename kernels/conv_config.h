@@ -32,6 +32,13 @@ const char* conv_pass_name(ConvPass p);  // "forward", "backward-data", "backwar
 
 // wide: 64x64 tiles, the general case; narrow: 256x8, for GEMMs of at most 8 columns (conv2d.cu).
 enum class ConvTile { wide, narrow };
+// The SIMT tiles' output sizes and the reduction step, which the configurations are counted in;
+// conv2d.cu builds its tiles and its kBK from these.
+struct ConvTileShape {
+  int rows, cols;
+};
+constexpr ConvTileShape kConvWideTile{64, 64}, kConvNarrowTile{256, 8};
+constexpr int kConvStep = 16;  // chunks are whole multiples of it
 
 // A kernel field joins these when a second GEMM kernel (tensor cores) reads the same Op interface.
 struct ConvConfig {
